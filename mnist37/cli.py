@@ -1,0 +1,138 @@
+"""`python -m mnist37 train | bench | predict`: the command-line view of the same core.
+
+Bad input gets one clear line on stderr and exit code 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from . import data as datamod
+from . import weights as weightsmod
+from .train import FIELDS, TrainConfig, Trainer
+
+
+class CliError(Exception):
+    """A user error: printed as one line, exit code 2."""
+
+
+def _add_config_flags(p: argparse.ArgumentParser) -> None:
+    """One flag per TrainConfig field, with its default and help from the dataclass."""
+    for name, f in FIELDS.items():
+        m, kind = f.metadata, type(f.default)
+        if name == "source":
+            p.add_argument("--source", default=f.default, metavar="embedded|mnist|PATH", help=m["help"])
+        elif kind is bool:
+            p.add_argument(f"--{name.replace('_', '-')}", action="store_true", help=m["help"])
+        else:
+            p.add_argument(f"--{name}", type=kind, default=f.default,
+                           choices=m.get("choices") if name != "source" else None,
+                           help=f"{m['help']} (default {f.default})")
+
+
+def _config(args) -> TrainConfig:
+    try:
+        return TrainConfig(**{n: getattr(args, n) for n in FIELDS})
+    except ValueError as e:
+        raise CliError(str(e)) from e
+
+
+def _load_data(source: str) -> datamod.Dataset:
+    try:
+        ds = datamod.load(source)
+    except datamod.DataError as e:
+        raise CliError(str(e)) from e
+    if ds.notice:
+        print(ds.notice, file=sys.stderr)
+    return ds
+
+
+class _Progress:
+    """A one-line progress bar on a terminal; a line per epoch otherwise."""
+
+    def __init__(self, total: int, stream=sys.stderr):
+        self.total, self.stream, self.tty = total, stream, stream.isatty()
+
+    def __call__(self, t: Trainer):
+        h = t.epochs[-1]
+        acc = t.history()["valid_accuracy"][-1]
+        text = (f"epoch {t.epoch:>3}/{self.total}  train_loss {h.train_loss:.4f}  "
+                f"valid_loss {h.valid_loss:.4f}  valid_accuracy {acc:.4f}")
+        if self.tty:
+            filled = round(30 * t.epoch / self.total)
+            print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {text}", end="", file=self.stream, flush=True)
+            if t.epoch >= self.total:
+                print(file=self.stream)
+        else:
+            print(text, file=self.stream, flush=True)
+
+
+def cmd_train(args) -> int:
+    cfg = _config(args)
+    ds = _load_data(cfg.source)
+    cfg = TrainConfig(**{**{n: getattr(cfg, n) for n in FIELDS}, "source": ds.source})
+    t0 = time.perf_counter()
+    trainer = Trainer(cfg, ds).run(on_epoch=_Progress(cfg.epochs))
+    seconds = time.perf_counter() - t0
+    if trainer.status == "diverged":
+        print(trainer.message, file=sys.stderr)
+    if args.out:
+        w, b = trainer.params()
+        weightsmod.save(args.out, w, b, cfg)
+        print(f"wrote {args.out}", file=sys.stderr)
+    result = {**trainer.summary(), "seconds": round(seconds, 4), "lr": cfg.lr, "bs": cfg.bs,
+              "loss": cfg.loss, "positive": cfg.positive, "threshold": cfg.threshold}
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"valid_accuracy {result['valid_accuracy']:.4f} after {trainer.epoch} epochs "
+              f"({result['n_train']} train / {result['n_valid']} valid digits, {ds.source}) "
+              f"in {seconds:.2f}s")
+    return 1 if trainer.status == "diverged" else 0
+
+
+def cmd_bench(args) -> int:
+    from .bench import bench_trainer
+
+    ds = _load_data(args.source)
+    r = bench_trainer(ds, TrainConfig(source=ds.source), repeats=args.repeats)
+    if args.json:
+        print(json.dumps(r))
+    else:
+        print(f"plain lesson loop: {r['plain_seconds'] * 1000:.1f} ms   "
+              f"Trainer: {r['trainer_seconds'] * 1000:.1f} ms   "
+              f"ratio trainer/plain: {r['ratio']:.3f}  "
+              f"(median of {r['repeats']}, {r['n_train']} train digits, {r['source']})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m mnist37", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train the lesson's model and report its accuracy")
+    _add_config_flags(t)
+    t.add_argument("--out", metavar="FILE", help="write the weights (a torch state file)")
+    t.add_argument("--json", action="store_true", help="end with one JSON line of results")
+    t.set_defaults(func=cmd_train)
+
+    b = sub.add_parser("bench", help="time the Trainer against the plain lesson loop")
+    b.add_argument("--source", default="embedded", metavar="embedded|mnist|PATH")
+    b.add_argument("--repeats", type=int, default=7)
+    b.add_argument("--json", action="store_true")
+    b.set_defaults(func=cmd_bench)
+    return p
+
+
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # argparse itself exits 2 with one usage line on bad flags
+    try:
+        return args.func(args)
+    except (CliError, weightsmod.WeightsError, datamod.DataError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2

@@ -1,0 +1,104 @@
+"""What the pages share: cached data and default model (once per server), and each session's
+own config, trainer and current model (in st.session_state).
+
+Streamlit reruns a page top to bottom on every widget change: everything expensive here is cached
+or kept in the session, so a rerun only redraws.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+import streamlit as st
+
+from mnist37 import data as datamod
+from mnist37.train import TrainConfig, Trainer, from_strings
+
+CONFIG = "config"  # session_state key of the session's TrainConfig (the one source of settings)
+TRAINER = "trainer"  # session_state key of the session's Trainer
+UPLOADED = "uploaded_model"  # session_state key of an uploaded Model
+NOTICES = "config_notices"
+
+
+@st.cache_resource(show_spinner="Loading MNIST 3s and 7s…")
+def get_dataset(source: str) -> datamod.Dataset:
+    """The dataset, loaded once per server and shared read-only by every session.
+
+    "mnist" falls back to the embedded sample when it cannot be downloaded (`Dataset.notice`).
+    """
+    return datamod.load(source)
+
+
+@dataclass(frozen=True)
+class Model:
+    """The 785 numbers a prediction needs, the digit that label 1 stands for, and where they came from."""
+
+    weights: np.ndarray  # (784,)
+    bias: float
+    positive: int
+    description: str
+
+
+@st.cache_resource(show_spinner="Training the default model once for this server…")
+def default_model(positive: int = 3) -> Model:
+    """The lesson's model trained once per server on the embedded sample with the lesson's
+    settings (for either positive digit). Shared read-only."""
+    cfg = TrainConfig(positive=positive)
+    trainer = Trainer(cfg, get_dataset(cfg.source)).run()
+    w, b = trainer.params()
+    w.setflags(write=False)
+    return Model(w, b, positive,
+                 f"the default model: the lesson's settings trained once on the embedded sample "
+                 f"(valid accuracy {trainer.valid_accuracy():.1%}); train your own on the Train page")
+
+
+def get_config() -> TrainConfig:
+    """The session's settings; on a session's first run they come from the URL (bad values fall
+    back to defaults, with notices kept in session_state[NOTICES])."""
+    if CONFIG not in st.session_state:
+        params = {k: st.query_params[k] for k in st.query_params}
+        cfg, notices = from_strings(params)
+        st.session_state[CONFIG] = cfg
+        st.session_state[NOTICES] = notices
+    return st.session_state[CONFIG]
+
+
+def set_config(cfg: TrainConfig) -> None:
+    st.session_state[CONFIG] = cfg
+
+
+def update_config(**changes) -> TrainConfig:
+    cfg = replace(get_config(), **changes)
+    set_config(cfg)
+    return cfg
+
+
+def get_trainer() -> Trainer:
+    """The session's Trainer, made from the session's config on first use."""
+    cfg = get_config()
+    t = st.session_state.get(TRAINER)
+    if t is None:
+        t = Trainer(cfg, get_dataset(cfg.source))
+        st.session_state[TRAINER] = t
+    return t
+
+
+def reset_trainer() -> Trainer:
+    """Fresh random weights from the config's seed (and its data source)."""
+    st.session_state.pop(TRAINER, None)
+    return get_trainer()
+
+
+def current_model() -> Model:
+    """The model the Draw page uses. Uploaded weights win; then the model trained in this session
+    (once it has taken a step); else the default model trained at server start."""
+    up = st.session_state.get(UPLOADED)
+    if up is not None:
+        return up
+    t = st.session_state.get(TRAINER)
+    if t is not None and t.step > 0:
+        w, b = t.params()
+        return Model(w, b, t.cfg.positive,
+                     f"the model you trained on the Train page (epoch {t.epoch}, step {t.step})")
+    return default_model(get_config().positive)
