@@ -192,17 +192,13 @@ class Trainer:
         loss = self._loss(preds, yb)
         loss.backward()
         lv = float(loss.detach())
-        if not math.isfinite(lv) or not torch.isfinite(self.weights.grad).all():
+        if not math.isfinite(lv):
             self._diverge(f"the loss became {lv} at step {self.step + 1}")
             return
-        params = (self.weights, self.bias)
-        old = [p.data.clone() for p in params]
-        for p in params:
+        for p in (self.weights, self.bias):
             p.data -= p.grad * self.cfg.lr
             p.grad.zero_()
-        if not (torch.isfinite(self.weights).all() and torch.isfinite(self.bias).all()):
-            for p, o in zip(params, old):
-                p.data = o
+        if not torch.isfinite(self.weights.data.sum() + self.bias.data).item():  # one check for all 785
             self._diverge(f"the weights overflowed to inf/NaN at step {self.step + 1}")
             return
         self.step += 1
@@ -216,11 +212,16 @@ class Trainer:
             self._end_epoch()
 
     def _diverge(self, why: str):
+        """Stop for good; the weights go back to the last epoch's snapshot (the last finite ones)."""
+        w, b = self.snapshots[-1]
+        self.weights.data = torch.from_numpy(w.copy()).view(N_PIXELS, 1)
+        self.bias.data = torch.tensor([b], dtype=torch.float32)
         for p in (self.weights, self.bias):
             p.grad = None
         self.status = "diverged"
         self.message = (f"Training stopped: {why} (learning rate {self.cfg.lr:g}, init std "
-                        f"{self.cfg.std:g}). Lower the learning rate or the init std and reset.")
+                        f"{self.cfg.std:g}). The weights are back at the end of epoch {self.epoch}. "
+                        f"Lower the learning rate or the init std, then Reset.")
 
     def _end_epoch(self):
         self.epoch += 1

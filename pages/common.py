@@ -102,3 +102,21 @@ def current_model() -> Model:
         return Model(w, b, t.cfg.positive,
                      f"the model you trained on the Train page (epoch {t.epoch}, step {t.step})")
     return default_model(get_config().positive)
+
+
+PRESENTATION = "presentation"  # session_state key of the presentation-mode toggle
+
+
+def is_presentation() -> bool:
+    """Presentation mode: larger text and figures, advanced controls hidden."""
+    return bool(st.session_state.get(PRESENTATION, False))
+
+
+def seed_widget(name: str) -> None:
+    """Give the widget keyed `name` (a TrainConfig field) the config's value when it has none.
+
+    Streamlit drops a widget's state when its page is not shown; the config in the session is the
+    one source of truth, so every page seeds its widgets from it before drawing them.
+    """
+    if name not in st.session_state:
+        st.session_state[name] = getattr(get_config(), name)
