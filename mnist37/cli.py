@@ -104,7 +104,7 @@ def cmd_bench(args) -> int:
         print(f"plain lesson loop: {r['plain_seconds'] * 1000:.1f} ms   "
               f"Trainer: {r['trainer_seconds'] * 1000:.1f} ms   "
               f"ratio trainer/plain: {r['ratio']:.3f}  "
-              f"(median of {r['repeats']}, {r['n_train']} train digits, {r['source']})")
+              f"(best of {r['repeats']}, {r['n_train']} train digits, {r['source']})")
     return 0
 
 

@@ -93,7 +93,7 @@ def load_torchvision(root: str | Path | None = None, download: bool = True) -> D
         train = MNIST(root, train=True, download=download)
         test = MNIST(root, train=False, download=download)
     except Exception as e:  # torchvision raises RuntimeError / URLError / OSError
-        raise DataError(f"could not download full MNIST into {root} ({type(e).__name__})") from e
+        raise DataError(f"could not download full MNIST into {root}") from e
     x_train, y_train = _keep_37(train.data, train.targets)
     x_valid, y_valid = _keep_37(test.data, test.targets)
     return Dataset(x_train, y_train, x_valid, y_valid, source="mnist")
@@ -152,6 +152,6 @@ def load(source: str = "embedded", root: str | Path | None = None, fallback: boo
                 raise
             ds = load_embedded()
             return Dataset(ds.x_train, ds.y_train, ds.x_valid, ds.y_valid, source="embedded",
-                           notice=f"Full MNIST is not available ({e}); using the embedded sample "
-                                  f"of {ds.n_train + ds.n_valid:,} real MNIST digits instead.")
+                           notice=f"{str(e)[:1].upper()}{str(e)[1:]} (no network?), so this uses the embedded "
+                                  f"sample of {ds.n_train + ds.n_valid:,} real MNIST digits instead.")
     return load_folder(source)

@@ -104,6 +104,17 @@ def needs_reset(old: TrainConfig, new: TrainConfig) -> list[str]:
     return [n for n in RESET_FIELDS if getattr(old, n) != getattr(new, n)]
 
 
+def shuffle(n: int, gen: torch.Generator) -> torch.Tensor:
+    """An epoch's order, drawn exactly as `DataLoader(dset, shuffle=True, generator=gen)` draws
+    it, so the Trainer's batches are the lesson's DataLoader's batches. (Per epoch the DataLoader's
+    iterator takes one int64 seed, its RandomSampler one permutation, and, when the epoch is
+    used up, one more permutation of which it keeps none.)"""
+    torch.empty((), dtype=torch.int64).random_(generator=gen)
+    perm = torch.randperm(n, generator=gen)
+    torch.randperm(n, generator=gen)
+    return perm
+
+
 @dataclass
 class EpochRecord:
     """What one epoch left behind. Logits are kept so accuracy can be re-read at any threshold."""
@@ -184,7 +195,7 @@ class Trainer:
     def train_step(self) -> None:
         """One mini-batch of SGD: the lesson's calc_grad then `p.data -= p.grad*lr`."""
         if self._perm is None:
-            self._perm = torch.randperm(len(self.train_x), generator=self.gen)
+            self._perm = shuffle(len(self.train_x), self.gen)
             self._pos = 0
         idx = self._perm[self._pos:self._pos + self.cfg.bs]
         xb, yb = self.train_x[idx], self.train_y[idx]

@@ -1,0 +1,35 @@
+"""Numbers the Train page reads off a model, as plain numpy: accuracy at every threshold, and a
+long per-step curve thinned to a few hundred points.
+
+Accuracy follows the lesson's rule: an image is called the positive digit when its logit is above
+the threshold (`batch_accuracy`); a NaN logit is never right.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def accuracy_sweep(logits, targets, thresholds) -> np.ndarray:
+    """Accuracy at each threshold: (n,) logits, (n,) targets (1 = positive digit), (k,) thresholds
+    -> (k,) fractions correct. Sorting once makes the whole sweep O((n + k) log n)."""
+    z = np.asarray(logits, dtype=np.float64).ravel()
+    y = np.asarray(targets).ravel() == 1
+    t = np.asarray(thresholds, dtype=np.float64)
+    pos, neg = z[y], z[~y]
+    pos, neg = np.sort(pos[~np.isnan(pos)]), np.sort(neg[~np.isnan(neg)])
+    right_pos = len(pos) - np.searchsorted(pos, t, side="right")  # positives with logit > t
+    right_neg = np.searchsorted(neg, t, side="right")  # others with logit <= t
+    return (right_pos + right_neg) / max(1, len(z))
+
+
+def thin(values, max_points: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    """A per-step curve as at most `max_points` points: (x, y) where x is the 1-based step and,
+    when the curve is longer, y is the mean of each run of consecutive steps (x its middle)."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    n = len(v)
+    if n <= max_points:
+        return np.arange(1, n + 1, dtype=np.float64), v
+    edges = np.linspace(0, n, max_points + 1).astype(int)
+    sums = np.add.reduceat(v, edges[:-1])
+    counts = np.diff(edges)
+    return (edges[:-1] + edges[1:] + 1) / 2, sums / counts
