@@ -1,4 +1,4 @@
-"""`python -m mnist37 train | bench | predict`: the command-line view of the same core.
+"""`python -m mnist37 train | inspect | bench | predict`: the command-line view of the same core.
 
 Bad input gets one clear line on stderr and exit code 2, never a traceback.
 """
@@ -108,6 +108,21 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_inspect(args) -> int:
+    w, b, cfg = weightsmod.load(args.weights)
+    info = {"file": args.weights, "weights_shape": [784, 1], "bias": b, "n_numbers": w.size + 1,
+            "weights_min": float(w.min()), "weights_max": float(w.max()),
+            "weights_mean": float(w.mean()), "config": (vars(cfg) if cfg else None)}
+    if args.json:
+        print(json.dumps(info))
+    else:
+        print(f"{args.weights}: 784 weights (min {info['weights_min']:.4f}, max {info['weights_max']:.4f}, "
+              f"mean {info['weights_mean']:.4f}) and a bias of {b:.4f}: {info['n_numbers']} numbers")
+        if cfg:
+            print(f"trained with {cfg}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m mnist37", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -117,6 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", metavar="FILE", help="write the weights (a torch state file)")
     t.add_argument("--json", action="store_true", help="end with one JSON line of results")
     t.set_defaults(func=cmd_train)
+
+    i = sub.add_parser("inspect", help="check a weights file and show its 785 numbers in brief")
+    i.add_argument("weights", metavar="WEIGHTS")
+    i.add_argument("--json", action="store_true")
+    i.set_defaults(func=cmd_inspect)
 
     b = sub.add_parser("bench", help="time the Trainer against the plain lesson loop")
     b.add_argument("--source", default="embedded", metavar="embedded|mnist|PATH")

@@ -146,26 +146,6 @@ def digit_gallery(images: list, titles: list, cols: int = 6, height_per_row: int
     return fig
 
 
-def sigmoid_curve(logit: float | None = None, threshold: float = 0.0, positive: int = 3,
-                  height: int = 260) -> go.Figure:
-    """sigmoid(z) = 1/(1+exp(-z)); a logit's point on it and the threshold line."""
-    z = np.linspace(-10, 10, 201)
-    fig = go.Figure(go.Scatter(x=z, y=1 / (1 + np.exp(-z)), mode="lines", line=dict(color="#888888"),
-                               hovertemplate="logit %{x:.2f}<br>sigmoid %{y:.3f}<extra></extra>", name="sigmoid"))
-    fig.add_vline(x=threshold, line=dict(color="#888888", dash="dot"),
-                  annotation_text=f"threshold {threshold:g}", annotation_position="top left")
-    if logit is not None:
-        zc = float(np.clip(logit, -10, 10))
-        p = 1 / (1 + np.exp(-float(logit)))
-        colour = POS_COLOUR if logit > threshold else NEG_COLOUR
-        fig.add_trace(go.Scatter(x=[zc], y=[p], mode="markers", marker=dict(size=14, color=colour),
-                                 name="this digit",
-                                 hovertemplate=f"logit {logit:.2f}<br>sigmoid {p:.3f}<extra></extra>"))
-    fig.update_xaxes(title_text="logit", range=[-10, 10])
-    fig.update_yaxes(title_text=f"P({positive})", range=[-0.05, 1.05])
-    return _layout(fig, height=height, showlegend=False)
-
-
 # --- Draw page (issue 4) --------------------------------------------------------------------------
 # Built in one go.Figure(data, layout) call: plotly validates every update_*/add_* call separately,
 # and these redraw on every stroke (one call: ~5 ms; the same figure step by step: ~80 ms).
@@ -253,3 +233,126 @@ def sigmoid_decision(logit: float | None, threshold: float = 0.0, positive: int 
         xaxis=dict(title=dict(text="logit", standoff=4), range=[-reach, reach], zeroline=False, showgrid=False),
         yaxis=dict(title=dict(text=f"P({positive}) = σ(logit)", standoff=4), range=[-0.04, 1.04],
                    tickvals=[0, 0.5, 1], showgrid=False, zeroline=False)))
+
+
+# --- Train page (issue 3) -------------------------------------------------------------------------
+# These figures are redrawn several times a second while a model trains, so they are built as plain
+# dicts and wrapped without plotly's validation (`_validate=False`, ~10x faster to build);
+# tests/test_figures_train.py validates every one of them in full instead.
+TRAIN_COLOUR, VALID_COLOUR, MARK_COLOUR = "#e69f00", "#009e73", "#555555"  # Okabe-Ito orange, green; grey
+_TOP_LEGEND = dict(orientation="h", x=1, xanchor="right", y=1.02, yanchor="bottom")
+
+
+def _fast(data: list, layout: dict, height: int, top: int = 30) -> go.Figure:
+    layout = {"height": height, "margin": dict(l=10, r=10, t=top, b=10), "paper_bgcolor": "rgba(0,0,0,0)",
+              "plot_bgcolor": "rgba(0,0,0,0)", **layout}
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
+
+
+def _finite(v) -> np.ndarray:
+    v = np.asarray(v, dtype=np.float64).ravel()
+    return v[np.isfinite(v)]
+
+
+def _vline(x: float, width: int = 2) -> dict:
+    return dict(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper", line=dict(color=MARK_COLOUR, width=width, dash="dash"))
+
+
+def loss_curves(step_loss, epoch_steps, valid_loss, loss_name: str = "loss", max_points: int = 300,
+                height: int = 280) -> go.Figure:
+    """Train loss per step (thinned to `max_points` means when longer) and valid loss per epoch,
+    both against the step count."""
+    from .metrics import thin
+
+    x, y = thin(step_loss, max_points)
+    data = [dict(type="scatter", x=x, y=y, mode="lines", name="train (each mini-batch)",
+                 line=dict(color=TRAIN_COLOUR, width=1.5),
+                 hovertemplate="step %{x:.0f}<br>train loss %{y:.4f}<extra></extra>"),
+            dict(type="scatter", x=np.asarray(epoch_steps, np.float64), y=np.asarray(valid_loss, np.float64),
+                 mode="lines+markers", name="valid (each epoch)", line=dict(color=VALID_COLOUR, width=2),
+                 marker=dict(size=6), hovertemplate="step %{x}<br>valid loss %{y:.4f}<extra></extra>")]
+    return _fast(data, dict(xaxis=dict(title=dict(text="step"), rangemode="tozero"),
+                            yaxis=dict(title=dict(text=loss_name), rangemode="tozero"),
+                            legend=_TOP_LEGEND), height)
+
+
+def accuracy_curves(epochs, train_accuracy, valid_accuracy, threshold: float = 0.0,
+                    height: int = 280) -> go.Figure:
+    """Train and valid accuracy per epoch, read at `threshold`."""
+    e = np.asarray(epochs, np.float64)
+    data = [dict(type="scatter", x=e, y=np.asarray(train_accuracy, np.float64), mode="lines+markers",
+                 name="train", line=dict(color=TRAIN_COLOUR, width=2), marker=dict(size=5, symbol="square"),
+                 hovertemplate="epoch %{x}<br>train accuracy %{y:.1%}<extra></extra>"),
+            dict(type="scatter", x=e, y=np.asarray(valid_accuracy, np.float64), mode="lines+markers",
+                 name="valid", line=dict(color=VALID_COLOUR, width=2), marker=dict(size=6),
+                 hovertemplate="epoch %{x}<br>valid accuracy %{y:.1%}<extra></extra>")]
+    return _fast(data, dict(xaxis=dict(title=dict(text="epoch"), rangemode="tozero"),
+                            yaxis=dict(title=dict(text=f"accuracy (threshold {threshold:g})"), tickformat=".0%",
+                                       range=[0, 1.02]),
+                            legend=_TOP_LEGEND), height)
+
+
+def logit_histograms(logits, is_positive, threshold: float = 0.0, positive: int = 3, bins: int = 40,
+                     height: int = 280) -> go.Figure:
+    """Histograms of the (n,) logits of the positive digit's images and of the other digit's, on
+    shared bins, with the threshold as a line: right of it the model says `positive`.
+    Non-finite logits are left out."""
+    z = np.asarray(logits, dtype=np.float64).ravel()
+    pos = np.asarray(is_positive).ravel().astype(bool)
+    other = 7 if positive == 3 else 3
+    fin = _finite(z)
+    lo, hi = (float(fin.min()), float(fin.max())) if len(fin) else (-1.0, 1.0)
+    lo, hi = min(lo, threshold), max(hi, threshold)
+    if hi - lo < 1e-9:
+        lo, hi = lo - 1, hi + 1
+    edges = np.linspace(lo, hi, bins + 1)
+    centres, width = (edges[:-1] + edges[1:]) / 2, edges[1] - edges[0]
+    data = []
+    for digit, mask, colour in ((positive, pos, POS_COLOUR), (other, ~pos, NEG_COLOUR)):
+        counts, _ = np.histogram(_finite(z[mask]), bins=edges)
+        data.append(dict(type="bar", x=centres, y=counts.astype(np.float64), width=width, name=f"valid {digit}s",
+                         marker=dict(color=colour), opacity=0.6,
+                         hovertemplate=f"logit %{{x:.3g}}<br>%{{y}} {digit}s<extra></extra>"))
+    notes = [dict(x=threshold, y=1, xref="x", yref="paper", yanchor="top", xanchor=anchor, text=text,
+                  showarrow=False, font=dict(size=12), xshift=shift)
+             for text, anchor, shift in ((f"← called {other}", "right", -4), (f"called {positive} →", "left", 4))]
+    return _fast(data, dict(barmode="overlay", bargap=0, shapes=[_vline(threshold)], annotations=notes,
+                            xaxis=dict(title=dict(text="logit = x@weights + bias")),
+                            yaxis=dict(title=dict(text="valid images")), legend=_TOP_LEGEND), height)
+
+
+def threshold_accuracy(thresholds, accuracies, threshold: float = 0.0, accuracy: float | None = None,
+                       height: int = 280) -> go.Figure:
+    """Accuracy as a function of the threshold (a sweep), with the current threshold marked."""
+    t = np.asarray(thresholds, dtype=np.float64)
+    a = np.asarray(accuracies, dtype=np.float64)
+    if accuracy is None:
+        accuracy = float(np.interp(threshold, t, a))
+    left = threshold < (t[0] + t[-1]) / 2
+    data = [dict(type="scatter", x=t, y=a, mode="lines", name="accuracy", line=dict(color=VALID_COLOUR, width=2),
+                 hovertemplate="threshold %{x:.2f}<br>valid accuracy %{y:.1%}<extra></extra>"),
+            dict(type="scatter", x=[threshold], y=[accuracy], mode="markers+text", name="current threshold",
+                 marker=dict(size=12, color=MARK_COLOUR, symbol="diamond"), text=[f"{accuracy:.1%}"],
+                 textposition="top right" if left else "top left", textfont=dict(size=13),
+                 hovertemplate="threshold %{x:.2f}<br>valid accuracy %{y:.1%}<extra></extra>")]
+    return _fast(data, dict(showlegend=False, shapes=[_vline(threshold, 1)],
+                            xaxis=dict(title=dict(text="threshold on the logit"), range=[float(t[0]), float(t[-1])]),
+                            yaxis=dict(title=dict(text="valid accuracy"), tickformat=".0%", range=[0, 1.1])),
+                 height, top=10)
+
+
+_HEATMAP_TEMPLATES: dict = {}
+
+
+def weight_heatmap_live(weights: np.ndarray, positive: int = 3, height: int = 320) -> go.Figure:
+    """`weight_heatmap`, fast enough to redraw many times a second: its layout and colour bar are
+    built (and validated) once per (positive, height); each call only puts in the new weights."""
+    key = (positive, height)
+    if key not in _HEATMAP_TEMPLATES:
+        _HEATMAP_TEMPLATES[key] = weight_heatmap(np.zeros(784), positive, height=height).to_dict()
+    tpl = _HEATMAP_TEMPLATES[key]
+    w = np.asarray(weights, dtype=np.float64).reshape(28, 28)
+    fin = _finite(w)
+    zmax = float(max(np.abs(fin).max() if len(fin) else 1.0, 1e-12))
+    trace = {**tpl["data"][0], "z": np.where(np.isfinite(w), w, np.nan), "zmin": -zmax, "zmax": zmax}
+    return go.Figure({"data": [trace], "layout": tpl["layout"]}, _validate=False)

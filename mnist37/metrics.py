@@ -33,3 +33,38 @@ def thin(values, max_points: int = 400) -> tuple[np.ndarray, np.ndarray]:
     sums = np.add.reduceat(v, edges[:-1])
     counts = np.diff(edges)
     return (edges[:-1] + edges[1:] + 1) / 2, sums / counts
+
+
+class EpochAccuracy:
+    """A Trainer's train and valid accuracy per epoch, read at one threshold, with epoch 0 (the
+    random initial weights) first. `update()` only reads the epochs finished since its last call,
+    so a page can redraw the curve many times a second while training runs for hundreds of epochs.
+
+    Train accuracy of epoch e (e >= 1) is over each image's logit when its mini-batch was trained,
+    as in `Trainer.history`.
+    """
+
+    def __init__(self, trainer, threshold: float):
+        import torch
+
+        from .model import accuracy, linear1
+
+        self.trainer, self.threshold = trainer, float(threshold)
+        w0, b0 = trainer.snapshots[0]
+        w, b = torch.from_numpy(np.asarray(w0, np.float32)).view(-1, 1), torch.tensor([b0], dtype=torch.float32)
+        with torch.no_grad():
+            self.train = [accuracy(linear1(trainer.train_x, w, b), trainer.train_y, self.threshold)]
+            self.valid = [accuracy(linear1(trainer.valid_x, w, b), trainer.valid_y, self.threshold)]
+
+    def update(self) -> "EpochAccuracy":
+        from .model import accuracy
+
+        t = self.trainer
+        for r in t.epochs[len(self.valid) - 1:]:
+            self.train.append(accuracy(r.train_logits, r.train_targets, self.threshold))
+            self.valid.append(accuracy(r.valid_logits, t.valid_y, self.threshold))
+        return self
+
+    @property
+    def epochs(self) -> list[int]:
+        return list(range(len(self.valid)))

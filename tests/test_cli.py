@@ -1,0 +1,112 @@
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from mnist37 import weights as W
+from mnist37.cli import main
+from tests.conftest import ROOT
+from tests.helpers import write_sample_folder
+
+
+def run_cli(*args):
+    """`python -m mnist37 ...` as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "mnist37", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+
+
+def test_train_json_with_the_lessons_settings_reaches_95_percent(tmp_path):
+    out = tmp_path / "model.pt"
+    r = run_cli("train", "--json", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout.strip().splitlines()[-1])
+    for key in ("valid_accuracy", "train_loss", "valid_loss", "epochs", "n_train", "n_valid",
+                "seconds", "source"):
+        assert key in result
+    assert result["source"] == "embedded" and result["epochs"] == 20
+    assert (result["n_train"], result["n_valid"]) == (1682, 420)
+    assert result["valid_accuracy"] >= 0.95
+    assert "epoch  20/20" in r.stderr  # per-epoch progress
+    w, b, cfg = W.load(out)
+    assert w.shape == (784,) and cfg.lr == 1.0
+
+
+def test_bce_trains_better_than_mnist_loss(capsys):
+    # Measured on the embedded sample with the lesson's other settings: 0.974 (the issue's goal of
+    # 0.98 is not reached on this 1,682-digit sample in 20 epochs; see the README).
+    assert main(["train", "--json", "--loss", "bce"]) == 0
+    bce = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert bce["valid_accuracy"] >= 0.97
+
+
+def test_positive_digit_seven_and_threshold(capsys):
+    assert main(["train", "--json", "--positive", "7", "--epochs", "5"]) == 0
+    r = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert r["positive"] == 7 and r["epochs"] == 5 and r["valid_accuracy"] > 0.8
+
+
+def test_folder_source(tmp_path, capsys):
+    root = write_sample_folder(tmp_path / "sample", n=8)
+    assert main(["train", "--json", "--source", str(root), "--epochs", "3"]) == 0
+    r = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (r["n_train"], r["n_valid"]) == (16, 16) and r["source"] == str(root)
+
+
+def test_divergence_is_reported_not_raised(capsys):
+    assert main(["train", "--json", "--std", "1e38"]) == 1
+    captured = capsys.readouterr()
+    assert "Training stopped" in captured.err
+    assert json.loads(captured.out.strip().splitlines()[-1])["status"] == "diverged"
+
+
+def save_raw(path, obj):
+    torch.save(obj, path)
+    return str(path)
+
+
+class RunsCode:
+    def __reduce__(self):
+        return (os.system, ("touch /tmp/mnist37-cli-pwned",))
+
+
+@pytest.mark.parametrize("make_args, message", [
+    (lambda d: ["train", "--source", str(d / "nope")], "no such folder"),
+    (lambda d: ["train", "--source", str(d)], "MNIST_SAMPLE layout"),
+    (lambda d: ["train", "--lr", "50"], "lr must be between"),
+    (lambda d: ["inspect", save_raw(d / "w.pt", {"weights": torch.zeros(28, 1), "bias": torch.zeros(1)})],
+     "expected (784, 1)"),
+    (lambda d: ["inspect", save_raw(d / "n.pt", {"weights": torch.full((784, 1), float("nan")),
+                                                 "bias": torch.zeros(1)})], "NaN"),
+    (lambda d: ["inspect", str(d / "missing.pt")], "cannot read"),
+    (lambda d: ["inspect", (d / "t.txt").write_text("not torch") and str(d / "t.txt")],
+     "not a torch weights file"),
+    (lambda d: ["inspect", save_raw(d / "evil.pt", {"weights": RunsCode(), "bias": torch.zeros(1)})],
+     "refused without running it"),
+])
+def test_bad_input_is_one_line_and_exit_code_2(make_args, message, tmp_path, capsys):
+    if os.path.exists("/tmp/mnist37-cli-pwned"):
+        os.remove("/tmp/mnist37-cli-pwned")
+    args = make_args(tmp_path)
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and message in err and len(err.splitlines()) == 1
+    assert not os.path.exists("/tmp/mnist37-cli-pwned")
+
+
+def test_inspect_shows_the_785_numbers(tmp_path, capsys):
+    W.save(tmp_path / "m.pt", torch.zeros(784).numpy(), 0.5)
+    assert main(["inspect", str(tmp_path / "m.pt"), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["n_numbers"] == 785 and info["bias"] == 0.5
+
+
+def test_bench_reports_both_times_and_their_ratio(capsys):
+    assert main(["bench", "--json", "--repeats", "1"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["plain_seconds"] > 0 and r["trainer_seconds"] > 0
+    assert r["ratio"] == pytest.approx(r["trainer_seconds"] / r["plain_seconds"])
+    # both loops do the same SGD: the same final accuracy
+    assert r["plain_valid_accuracy"] == pytest.approx(r["trainer_valid_accuracy"], abs=1e-6)
