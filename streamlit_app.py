@@ -1,5 +1,30 @@
-"""mnist37: fast.ai lesson 4's 3-vs-7 linear model, live. Registers the pages and runs the chosen one."""
+"""mnist37: fast.ai lesson 4's 3-vs-7 linear model, live. Registers the pages and runs the chosen one.
+
+Every run also keeps the address bar a shareable link (the session's settings as query
+parameters) and offers presentation mode (larger text and figures, advanced controls hidden).
+"""
 import streamlit as st
+
+from pages.common import PRESENT_PARAM, PRESENTATION, is_presentation, show_config_notices, sync_url
+
+# Presentation mode: everything Streamlit draws is sized in rem, so a larger root font scales text,
+# widgets and spacing together; figures get taller through pages.common.fig_height.
+PRESENTATION_CSS = """<style>
+html { font-size: 22px; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }
+[data-testid="stCaptionContainer"] { font-size: 0.95rem; }
+</style>"""
+
+
+def sidebar() -> None:
+    if PRESENTATION not in st.session_state:  # a link with ?present=1 opens in presentation mode
+        st.session_state[PRESENTATION] = st.query_params.get(PRESENT_PARAM) == "1"
+    with st.sidebar:
+        st.toggle("Presentation mode", key=PRESENTATION,
+                  help="Larger text and figures for a projector; advanced controls are hidden.")
+        st.caption("The address bar always holds a link to your current settings: copy it to share them.")
+    if is_presentation():
+        st.html(PRESENTATION_CSS)
 
 
 def run() -> None:
@@ -10,7 +35,12 @@ def run() -> None:
         st.Page("pages/draw.py", title="Draw", icon="✏️", url_path="draw"),
         st.Page("pages/model.py", title="Model", icon="🔢", url_path="model"),
     ]
-    st.navigation(pages).run()
+    page = st.navigation(pages)
+    sidebar()
+    sync_url()  # a session's first run reads its settings from the link; later runs write them back
+    show_config_notices()
+    page.run()
+    sync_url()  # the page may have changed the settings
 
 
 run()

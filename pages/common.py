@@ -13,7 +13,7 @@ import numpy as np
 import streamlit as st
 
 from mnist37 import data as datamod
-from mnist37.train import TrainConfig, Trainer, from_strings
+from mnist37.train import FIELDS, TrainConfig, Trainer, from_strings, to_strings
 
 CONFIG = "config"  # session_state key of the session's TrainConfig (the one source of settings)
 TRAINER = "trainer"  # session_state key of the session's Trainer
@@ -57,8 +57,7 @@ def get_config() -> TrainConfig:
     """The session's settings; on a session's first run they come from the URL (bad values fall
     back to defaults, with notices kept in session_state[NOTICES])."""
     if CONFIG not in st.session_state:
-        params = {k: st.query_params[k] for k in st.query_params}
-        cfg, notices = from_strings(params)
+        cfg, notices = config_from_url({k: st.query_params[k] for k in st.query_params})
         st.session_state[CONFIG] = cfg
         st.session_state[NOTICES] = notices
     return st.session_state[CONFIG]
@@ -120,3 +119,60 @@ def seed_widget(name: str) -> None:
     """
     if name not in st.session_state:
         st.session_state[name] = getattr(get_config(), name)
+
+
+# --- Shareable settings: the URL mirrors the session's config (issue 5) ---------------------------
+URL_FIELDS = ("lr", "threshold", "bs", "epochs", "std", "seed", "loss", "positive", "source")
+PRESENT_PARAM = "present"  # ?present=1 opens the app in presentation mode
+
+
+def config_from_url(params: dict) -> tuple[TrainConfig, list[str]]:
+    """A config from URL query parameters: unknown keys are ignored, a bad or out-of-range value
+    keeps the default and adds a one-sentence notice. A link may name the embedded sample or full
+    MNIST, never a folder on the server."""
+    cfg, notices = TrainConfig(), []
+    for name in FIELDS:
+        if name not in params:
+            continue
+        raw, default = params[name], getattr(cfg, name)
+        if name == "source" and raw not in FIELDS["source"].metadata["choices"]:
+            bad = ["source must be embedded or mnist"]
+        else:
+            cfg, bad = from_strings({name: raw}, cfg)
+        if bad:
+            kind = {bool: "0 or 1", int: "a whole number", float: "a number"}.get(type(default), "valid")
+            why = bad[0] if " must " in bad[0] else f"{name} must be {kind}"
+            why = why.split(", not ")[0]
+            notices.append(f"The link's {name}={raw!r} was ignored ({why}); using {name}={default}.")
+    return cfg, notices
+
+
+def url_params(cfg: TrainConfig, presentation: bool = False) -> dict[str, str]:
+    """The query parameters that describe `cfg` (and presentation mode), for a shareable link."""
+    s = to_strings(cfg)
+    out = {k: s[k] for k in URL_FIELDS if k != "source" or cfg.source in FIELDS["source"].metadata["choices"]}
+    if cfg.fit_threshold:
+        out["fit_threshold"] = "1"
+    if presentation:
+        out[PRESENT_PARAM] = "1"
+    return out
+
+
+def sync_url() -> None:
+    """Write the session's settings into the address bar (st.query_params), so the URL is always a
+    shareable link. Called by streamlit_app.py before and after every page run: Streamlit drops
+    the query string when the user switches pages, and this puts it back."""
+    want = url_params(get_config(), is_presentation())
+    if st.query_params.to_dict() != want:
+        st.query_params.from_dict(want)
+
+
+def show_config_notices() -> None:
+    """Show, once, what was wrong with the settings in the link the session was opened with."""
+    for n in st.session_state.pop(NOTICES, None) or []:
+        st.warning(n, icon="🔗")
+
+
+def fig_height(base: int) -> int:
+    """A figure's height, larger in presentation mode."""
+    return int(base * 1.4) if is_presentation() else base

@@ -1,15 +1,166 @@
-"""Home: what the app is, and the way through the lesson."""
+"""Home: what the app is, the way from pixels to a decision, and the questions learners ask."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
 import streamlit as st
 
-from pages.common import get_config
+from mnist37 import baseline, figures
+from mnist37.model import decide, other_digit
+from mnist37.train import TrainConfig, Trainer
+from pages.common import current_model, default_model, fig_height, get_config, get_dataset, is_presentation
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def random_accuracy(seed: int, source: str, positive: int) -> float:
+    """Validation accuracy of init_params weights, before any training."""
+    return baseline.init_accuracy(seed, get_dataset(source), positive=positive)
+
+
+@st.cache_data(show_spinner="Training for this threshold…", max_entries=32)
+def threshold_demo(threshold: float) -> dict:
+    """The default model and one trained for `threshold` (the loss sees logit - threshold), all
+    read at that threshold on the validation digits."""
+    cfg = TrainConfig(threshold=threshold, fit_threshold=True)
+    data = get_dataset(cfg.source)
+    w, b = Trainer(cfg, data).run().params()
+    d = default_model(3)
+    shift = np.median(baseline.valid_logits(w, b, data)) - np.median(baseline.valid_logits(d.weights, d.bias, data))
+    return {"default": baseline.linear_accuracy(d.weights, d.bias, data, 3, threshold),
+            "default_shifted": baseline.linear_accuracy(d.weights, d.bias + threshold, data, 3, threshold),
+            "trained": baseline.linear_accuracy(w, b, data, 3, threshold), "shift": float(shift)}
+
+
+def sig(z: float) -> float:
+    return 1 / (1 + math.exp(-z)) if z > -700 else 0.0
+
 
 st.title("3 or 7? A linear model learns to tell them apart")
 st.markdown(
-    "This app is fast.ai lesson 4's first real neural network, live: **784 weights and a bias** "
-    "that learn, with stochastic gradient descent, to tell handwritten 3s from 7s in real MNIST "
-    "digits. Train it and watch the weights move, draw a digit and follow it to a decision, and "
-    "look at the 785 numbers the model is.")
-get_config()
-st.page_link("pages/train.py", label="Train: watch the model learn", icon="📉")
-st.page_link("pages/draw.py", label="Draw: follow a digit from pixels to a decision", icon="✏️")
-st.page_link("pages/model.py", label="Model: the 785 numbers, saved and loaded", icon="🔢")
+    "This is fast.ai lesson 4's first real model, live: **784 weights and a bias** that learn, by "
+    "stochastic gradient descent, to tell handwritten 3s from 7s in real MNIST digits.  \n"
+    "**Train** it and watch the weights move, **draw** a digit and follow it to a decision, and open "
+    "the **model**: 785 numbers you can save and load.  \n"
+    "Start below: one real digit's way through the model, step by step.")
+
+cfg = get_config()
+try:
+    data = get_dataset(cfg.source)
+except Exception as e:  # a data source that cannot be read: say so in one sentence
+    st.error(f"The data source {cfg.source!r} cannot be read: {e}")
+    st.stop()
+model = current_model()
+pos, other, thr = model.positive, other_digit(model.positive), cfg.threshold
+
+# --- the path: pixels -> weights -> logit -> sigmoid -> decision --------------------------------------
+st.header("From pixels to a decision")
+i = st.slider("Pick a validation digit", 0, data.n_valid - 1, 0, key="home_digit",
+              help="One of the real MNIST digits the model never trained on.")
+x = data.x_valid[i].astype(np.float32) / 255  # the lesson's /255
+label = int(data.y_valid[i])
+products = x.reshape(-1) * model.weights
+logit = float(products.sum() + model.bias)
+p = sig(logit)
+decision = decide(logit, thr, pos)
+
+h = fig_height(230)
+cols = st.columns(5, gap="medium")
+with cols[0]:
+    st.markdown("**1 · pixels**")
+    st.plotly_chart(figures.digit_image(x, height=h), width="stretch", key="home_pixels")
+    st.caption(f"a real {label}: 28×28 = 784 numbers from 0 (black) to 1 (white)")
+    st.page_link("pages/draw.py", label="Draw your own", icon="✏️")
+with cols[1]:
+    st.markdown("**2 · weights**")
+    st.plotly_chart(figures.weight_heatmap(model.weights, pos, height=h), width="stretch", key="home_weights")
+    st.caption(f"one weight per pixel: blue votes {pos}, red votes {other}")
+    st.page_link("pages/train.py", label="Watch them learn", icon="📉")
+with cols[2]:
+    st.markdown("**3 · logit**")
+    st.plotly_chart(figures.contribution_heatmap(x, model.weights, pos, height=h), width="stretch",
+                    key="home_products")
+    st.caption(f"pixel × weight, summed: {products.sum():+.2f}; plus the bias {model.bias:+.2f} "
+               f"= logit **{logit:+.2f}**")
+    st.page_link("pages/draw.py", label="Every pixel's vote", icon="✏️")
+with cols[3]:
+    st.markdown("**4 · sigmoid**")
+    st.plotly_chart(figures.sigmoid_decision(logit, thr, pos, height=h), width="stretch", key="home_sigmoid")
+    st.caption(f"sigmoid squashes the logit into a probability: P({pos}) = {p:.3f}")
+    st.page_link("pages/train.py", label="Why squash it?", icon="📉")
+with cols[4]:
+    st.markdown("**5 · decision**")
+    st.metric("the model says", str(decision),
+              delta="right" if decision == label else f"wrong: it is a {label}",
+              delta_color="normal" if decision == label else "inverse")
+    st.caption(f"logit {logit:+.2f} {'>' if logit > thr else '≤'} threshold {thr:g}, "
+               f"so {decision}")
+    st.page_link("pages/model.py", label="What it gets wrong", icon="🔢")
+st.caption(f"Using {model.description}.")
+
+# --- questions learners ask ----------------------------------------------------------------------------
+st.header("Questions learners ask")
+open_all = is_presentation()
+
+with st.expander(f"Why does logit > 0 mean \"{pos}\"?", expanded=True):
+    st.markdown(
+        f"Only because we said so: the training labels call {pos} **1** and {other} **0**, so SGD "
+        f"pushes the logits of {pos}s up and of {other}s down. Say 7 is 1 instead and the same "
+        f"training learns the mirror image: the weights' colours flip.")
+    flip = st.radio("Label 1 stands for", (3, 7), horizontal=True, key="home_positive",
+                    format_func=lambda d: f"{d}")
+    m = default_model(flip)
+    a, b = st.columns(2)
+    a.plotly_chart(figures.weight_heatmap(m.weights, flip, f"trained with label 1 = {flip}",
+                                          height=fig_height(300)), width="stretch", key="home_flip")
+    b.metric("bias", f"{m.bias:+.3f}")
+    b.caption(f"Blue now means {flip}. To train this way, set *positive digit* on the Train page.")
+
+with st.expander("Why is accuracy about 50 % before training?", expanded=open_all):
+    share = float(np.mean(data.y_valid == pos))
+    st.markdown(
+        f"Random weights are as likely to push a {pos} up as down, so the decision is a coin flip. "
+        f"And the validation set is {share:.0%} {pos}s, so guessing gets about half right.")
+    seed = st.slider("Seed of the random initial weights", 0, 99, 42, key="home_seed")
+    acc = random_accuracy(seed, cfg.source, pos)
+    st.metric("validation accuracy with random weights, before training", f"{acc:.1%}",
+              delta=f"{(acc - 0.5) * 100:+.1f} points from a coin flip", delta_color="off")
+
+with st.expander("Does a non-zero threshold still work?", expanded=open_all):
+    st.markdown(
+        "Yes. `logit > t` is `x·w + (b − t) > 0`: a threshold is just a bias. Add t to the bias and "
+        "every decision is the same as before; train with the threshold and SGD shifts the logits by "
+        "about t itself.")
+    t = st.select_slider("Threshold on the logit", options=[-8, -4, -2, -1, 0, 1, 2, 4, 8], value=4,
+                         key="home_threshold")
+    r = threshold_demo(float(t))
+    c1, c2, c3 = st.columns(3)
+    c1.metric(f"default model at threshold {t}", f"{r['default']:.1%}")
+    c2.metric(f"… with its bias {t:+d}", f"{r['default_shifted']:.1%}")
+    c3.metric(f"trained for threshold {t}", f"{r['trained']:.1%}",
+              help=f"its typical logit moved by {r['shift']:+.2f}")
+    st.caption(f"Trained for threshold {t}, the median logit moved by {r['shift']:+.2f}: mostly through the "
+               "weights on pixels every digit inks, which act like a bias. The lesson's settings on the "
+               "embedded sample; the Train page's *fit threshold* switch does the same.")
+
+with st.expander("What is the model?", expanded=open_all):
+    st.markdown(
+        f"785 numbers: a weight for each of the 784 pixels, and a bias. Nothing else is needed to "
+        f"classify a digit: the Model page downloads them as a 4 KB file, or as a 28×28 spreadsheet.")
+    r1, r2 = st.columns(2)
+    row = r1.slider("row", 0, 27, 14, key="home_row")
+    col = r2.slider("column", 0, 27, 14, key="home_col")
+    st.markdown(f"The weight of pixel ({row}, {col}) is **{model.weights[row * 28 + col]:+.4f}**; "
+                f"the bias is **{model.bias:+.4f}**.")
+    st.page_link("pages/model.py", label="See, save and load all 785", icon="🔢")
+
+with st.expander("How does inference work?", expanded=open_all):
+    st.markdown(f"Multiply, add, squash, compare, on the validation digit picked above (a real {label}):")
+    st.code(
+        f"x = pixels / 255                     # 784 numbers in [0, 1]\n"
+        f"x @ weights     = {products.sum():+10.4f}    # multiply each pixel by its weight, add up\n"
+        f"      + bias    = {logit:+10.4f}    # the logit\n"
+        f"sigmoid(logit)  = {p:10.4f}    # squash: the probability it is a {pos}\n"
+        f"logit > {thr:g}       -> {str(logit > thr):5}         # compare: it is a {decision}",
+        language="python")
+    st.caption("Move the digit slider at the top to follow another digit.")
