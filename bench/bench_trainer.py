@@ -9,4 +9,4 @@ def run() -> dict:
 
 def summary(r: dict) -> str:
     return (f"   plain lesson loop {r['plain_seconds'] * 1000:.1f} ms, Trainer {r['trainer_seconds'] * 1000:.1f} ms"
-            f" (median of {r['repeats']}): ratio {r['ratio']:.3f} (goal <= 1.15)")
+            f" (best of {r['repeats']}): ratio {r['ratio']:.3f} (goal <= 1.15)")
