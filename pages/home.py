@@ -32,6 +32,13 @@ def threshold_demo(threshold: float) -> dict:
             "trained": baseline.linear_accuracy(w, b, data, 3, threshold), "shift": float(shift)}
 
 
+@st.cache_data(show_spinner="Training…", max_entries=2)
+def flip_model(positive: int) -> tuple[np.ndarray, float, float]:
+    """The lesson's settings from all-zero weights with label 1 = `positive`: weights, bias, accuracy."""
+    t = Trainer(TrainConfig(positive=positive, std=0.0), get_dataset("embedded")).run()
+    return (*t.params(), t.valid_accuracy())
+
+
 def sig(z: float) -> float:
     return 1 / (1 + math.exp(-z)) if z > -700 else 0.0
 
@@ -105,16 +112,18 @@ open_all = is_presentation()
 with st.expander(f"Why does logit > 0 mean \"{pos}\"?", expanded=True):
     st.markdown(
         f"Only because we said so: the training labels call {pos} **1** and {other} **0**, so SGD "
-        f"pushes the logits of {pos}s up and of {other}s down. Say 7 is 1 instead and the same "
-        f"training learns the mirror image: the weights' colours flip.")
-    flip = st.radio("Label 1 stands for", (3, 7), horizontal=True, key="home_positive",
-                    format_func=lambda d: f"{d}")
-    m = default_model(flip)
-    a, b = st.columns(2)
-    a.plotly_chart(figures.weight_heatmap(m.weights, flip, f"trained with label 1 = {flip}",
-                                          height=fig_height(300)), width="stretch", key="home_flip")
-    b.metric("bias", f"{m.bias:+.3f}")
-    b.caption(f"Blue now means {flip}. To train this way, set *positive digit* on the Train page.")
+        f"pushes the logits of {pos}s up and of {other}s down. Say the other digit is 1 instead and the "
+        f"same training learns the mirror image: the weights' colours flip.")
+    flip = st.radio("Label 1 stands for", (3, 7), index=(3, 7).index(pos), horizontal=True, key="home_positive")
+    fw, fb, facc = flip_model(flip)
+    a, b = st.columns([3, 2])
+    a.plotly_chart(figures.weight_heatmap(fw, flip, f"trained with label 1 = {flip}", height=fig_height(300)),
+                   width="stretch", key="home_flip")
+    b.metric("bias", f"{fb:+.3f}")
+    b.metric("validation accuracy", f"{facc:.1%}")
+    b.caption(f"Both trained with the lesson's settings but from all-zero weights (init std 0), so only "
+              f"the labels differ: every weight and the bias change sign, and blue now means {flip}. From "
+              f"random weights the random start stays and only the learned part flips.")
 
 with st.expander("Why is accuracy about 50 % before training?", expanded=open_all):
     share = float(np.mean(data.y_valid == pos))

@@ -1,0 +1,23 @@
+"""AppTest runs every page through streamlit_app.py, as the server does.
+
+Streamlit decides `PagesManager.uses_pages_directory` from whether a `pages/` folder sits next to
+the entrypoint, and only an `st.navigation` call turns it off. AppTest resets it before every
+run, so from a test's second `run()` on it would execute the page file alone and skip
+streamlit_app.py (its sidebar and URL sync). This fixture keeps it off, which is the server's
+state once streamlit_app.py has run: the app always registers its pages with st.navigation.
+"""
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+
+
+@pytest.fixture
+def entrypoint_every_run(monkeypatch):
+    init = PagesManager.__init__
+
+    def patched(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", patched)
+    yield
+    PagesManager.uses_pages_directory = None

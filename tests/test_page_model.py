@@ -1,0 +1,174 @@
+"""The Model page (AppTest): what it shows matches the core's numbers, downloads load back into
+identical predictions, and every bad upload is refused with its one-sentence message."""
+from __future__ import annotations
+
+import io
+import json
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
+
+from mnist37 import baseline
+from mnist37 import weights as wio
+from mnist37.data import load_embedded
+from mnist37.train import TrainConfig, Trainer
+from pages.common import TRAINER, UPLOADED
+from tests.apptest_nav import entrypoint_every_run  # noqa: F401 (a fixture)
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.usefixtures("entrypoint_every_run")
+APP = str(ROOT / "streamlit_app.py")
+DATA = load_embedded()
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """What the page hands to its download buttons, by file name."""
+    got = {}
+    add = MediaFileManager.add
+
+    def capture(self, data, mimetype, coordinates, file_name=None, is_for_static_download=False):
+        if file_name:
+            got[file_name] = data if isinstance(data, bytes) else data.encode()
+        return add(self, data, mimetype, coordinates, file_name, is_for_static_download)
+
+    monkeypatch.setattr(MediaFileManager, "add", capture)
+    return got
+
+
+def model_page(trainer: Trainer | None = None, **params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    for k, v in params.items():
+        at.query_params[k] = str(v)
+    at.run()
+    if trainer is not None:
+        at.session_state[TRAINER] = trainer
+    return at.switch_page("pages/model.py").run()
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label.startswith(label))
+
+
+def chart(at, key: str) -> dict:
+    return next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if key in c.proto.id)
+
+
+def upload(at, name: str, raw: bytes) -> AppTest:
+    return at.file_uploader(key="weights_upload").set_value((name, raw, "application/octet-stream")).run()
+
+
+def test_shows_the_session_model_and_the_core_numbers():
+    trainer = Trainer(TrainConfig(seed=7, epochs=4), DATA).run()
+    at = model_page(trainer, seed=7, epochs=4)
+    assert not at.exception and not at.error
+    w, b = trainer.params()
+    assert metric(at, "bias") == f"{b:+.4f}"
+    assert metric(at, "validation accuracy") == f"{trainer.valid_accuracy():.1%}"
+    base = baseline.pixel_similarity(DATA)
+    assert metric(at, "pixel similarity") == f"{base.accuracy:.1%}"
+    # the replay: one frame per snapshot, all on one colour scale
+    replay = chart(at, "replay_fig")
+    assert len(replay["frames"]) == len(trainer.snapshots) == 5
+    assert replay["data"][0]["zmax"] == pytest.approx(max(np.abs(s[0]).max() for s in trainer.snapshots), rel=1e-6)
+    assert "your training run" in " ".join(c.value for c in at.caption)
+    # mnist_loss vs BCE from the session's seed
+    res = baseline.compare_losses(TrainConfig(seed=7, epochs=4), DATA)
+    assert metric(at, "final accuracy, mnist_loss") == f"{res['mnist']['accuracy']:.1%}"
+    assert metric(at, "final accuracy, binary cross-entropy") == f"{res['bce']['accuracy']:.1%}"
+
+
+def test_without_training_it_says_whose_run_it_replays():
+    at = model_page()
+    assert not at.exception
+    assert metric(at, "bias") == f"{Trainer(TrainConfig(), DATA).run().params()[1]:+.4f}"  # the default model
+    assert any("a run with your settings made for this page" in c.value for c in at.caption)
+
+
+def test_gallery_is_sorted_by_how_wrong():
+    at = model_page()
+    titles = [a["text"] for a in chart(at, "gallery_fig")["layout"]["annotations"] if a["text"]]
+    logits = [float(t.split("logit ")[1]) for t in titles]
+    labels = [int(t.split()[1].rstrip(",")) for t in titles]
+    wrongness = [-lg if lab == 3 else lg for lg, lab in zip(logits, labels)]
+    assert len(titles) == 18 and all(x >= 0 for x in wrongness)
+    assert wrongness == sorted(wrongness, reverse=True)
+
+
+def test_download_then_upload_gives_identical_predictions(downloads):
+    trainer = Trainer(TrainConfig(seed=3, epochs=3, positive=7), DATA).run()
+    at = model_page(trainer, seed=3, epochs=3, positive=7)
+    assert {"mnist37_weights.pt", "mnist37_weights.npz", "mnist37_weights.csv"} <= set(downloads)
+    files = dict(downloads)  # the next pages add their own downloads
+    w, b = trainer.params()
+    want = baseline.valid_logits(w, b, DATA)
+    csv = np.loadtxt(io.StringIO(files["mnist37_weights.csv"].decode()), delimiter=",")
+    assert csv.shape == (28, 28) and np.allclose(csv.ravel(), w, rtol=1e-6)
+    for name in ("mnist37_weights.pt", "mnist37_weights.npz"):
+        fresh = model_page()
+        upload(fresh, name, files[name])
+        assert not fresh.exception and not fresh.error, name
+        up = fresh.session_state[UPLOADED]
+        assert up.positive == 7 or name.endswith(".npz")  # the .pt file carries its config
+        assert np.array_equal(baseline.valid_logits(up.weights, up.bias, DATA), want), name
+        assert metric(fresh, "bias") == f"{b:+.4f}"
+        assert any(f"loaded from {name}" in c.value for c in fresh.caption)
+        # the Draw page uses it too
+        fresh.switch_page("pages/draw.py").run()
+        assert not fresh.exception
+        assert fresh.session_state[UPLOADED] is up
+        # and it can be dropped again
+        fresh.switch_page("pages/model.py").run()
+        fresh.button(key="drop_upload").click().run()
+        assert UPLOADED not in fresh.session_state
+        assert metric(fresh, "bias") != f"{b:+.4f}"
+
+
+class RunsCode:
+    def __reduce__(self):
+        return (open, ("/tmp/mnist37_pwned", "w"))
+
+
+def state_bytes(state) -> bytes:
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    return buf.getvalue()
+
+
+BAD = {
+    "notes.pt": b"these are not weights",
+    "evil.pt": state_bytes({"weights": torch.zeros(784, 1), "bias": torch.zeros(1), "x": RunsCode()}),
+    "pickle.pt": pickle.dumps(RunsCode()),
+    "nan.pt": state_bytes({"weights": torch.full((784, 1), float("nan")), "bias": torch.zeros(1)}),
+    "shape.pt": state_bytes({"weights": torch.zeros(10, 1), "bias": torch.zeros(1)}),
+    "nobias.npz": (lambda b: (np.savez(b, weights=np.zeros((784, 1))), b.getvalue())[1])(io.BytesIO()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_bad_upload_gives_its_message_and_loads_nothing(name, tmp_path):
+    import os
+
+    if os.path.exists("/tmp/mnist37_pwned"):
+        os.remove("/tmp/mnist37_pwned")
+    with pytest.raises(wio.WeightsError) as e:
+        wio.from_bytes(BAD[name], name=name)
+    at = model_page()
+    upload(at, name, BAD[name])
+    assert not at.exception
+    assert [x.value for x in at.error] == [f"Not loaded: {e.value}."]
+    assert UPLOADED not in at.session_state
+    assert not os.path.exists("/tmp/mnist37_pwned")  # the pickle's code never ran
+    at.run()  # still said on the next rerun, still nothing loaded
+    assert len(at.error) == 1 and UPLOADED not in at.session_state
+
+
+def test_presentation_mode_hides_the_file_controls():
+    at = model_page(present=1)
+    assert not at.exception
+    assert not at.get("file_uploader") and not at.get("download_button")
+    assert not at.slider  # the gallery size control is advanced
