@@ -151,7 +151,8 @@ def digit_gallery(images: list, titles: list, cols: int = 6, height_per_row: int
 # and these redraw on every stroke (one call: ~5 ms; the same figure step by step: ~80 ms).
 
 def _square_map(traces: list, height: int, title: str | None = None) -> go.Figure:
-    axis = dict(showticklabels=False, showgrid=False, zeroline=False, constrain="domain", range=[-0.5, 27.5])
+    axis = dict(showticklabels=False, ticks="", showgrid=False, zeroline=False, constrain="domain",
+                range=[-0.5, 27.5])
     return go.Figure(traces, layout=dict(
         height=height, title=dict(text=title) if title else None, showlegend=False,
         margin=dict(l=5, r=5, t=30 if title else 5, b=5), paper_bgcolor="rgba(0,0,0,0)",
@@ -167,7 +168,7 @@ def model_input(x28: np.ndarray, title: str | None = None, height: int = 300) ->
 
 
 def contribution_heatmap(x28: np.ndarray, weights: np.ndarray, positive: int = 3, marks=((), ()),
-                         title: str | None = None, height: int = 300) -> go.Figure:
+                         title: str | None = None, height: int = 300, colorbar: bool = True) -> go.Figure:
     """The 784 products x·w as a 28x28 map on the weights' own diverging scale (zmax = max |w|,
     as in weight_heatmap): a fully-inked pixel shows exactly its weight's colour, background
     pixels are 0 (white).
@@ -182,8 +183,8 @@ def contribution_heatmap(x28: np.ndarray, weights: np.ndarray, positive: int = 3
         z=x * w, zmin=-zmax, zmax=zmax, zmid=0, colorscale=DIVERGING, customdata=np.dstack([x, w]),
         hovertemplate=("row %{y}, col %{x}<br>x %{customdata[0]:.3f} × w %{customdata[1]:+.3f}"
                        "<br>x·w %{z:+.4f}<extra></extra>"),
-        colorbar=dict(title=dict(text=f"x·w<br>blue → {positive}<br>red → {other}", side="top"),
-                      thickness=10, len=0.9))]
+        showscale=colorbar, colorbar=dict(title=dict(text=f"x·w<br>blue → {positive}<br>red → {other}",
+                                                     side="top"), thickness=10, len=0.9))]
     for sign, cs in (("▲", marks[0]), ("▼", marks[1])):
         if cs:
             traces.append(go.Scatter(
@@ -224,7 +225,8 @@ def sigmoid_decision(logit: float | None, threshold: float = 0.0, positive: int 
         traces.append(go.Scatter(x=[shown], y=[p], mode="markers",
                                  marker=dict(size=15, color=colour, line=dict(width=2, color="#ffffff")),
                                  hovertemplate=f"logit {logit:.3f}<br>sigmoid {p:.4f}<extra></extra>"))
-        notes.append(dict(x=shown, y=p, text=f"σ({logit:.2f}) = {p:.3f}", showarrow=True, arrowhead=0,
+        shown_p = "< 0.001" if p < 0.0005 else "> 0.999" if p > 0.9995 else f"= {p:.3f}"
+        notes.append(dict(x=shown, y=p, text=f"σ({logit:.2f}) {shown_p}", showarrow=True, arrowhead=0,
                           ax=-70 if shown > 0 else 70, ay=30 if p > 0.5 else -30,
                           font=dict(size=13, color=colour)))
     return go.Figure(traces, layout=dict(

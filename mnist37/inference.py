@@ -21,6 +21,15 @@ def sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
+def probability_text(p: float) -> str:
+    """3 decimals, but never a rounded "0.000" or "1.000" for a probability that is neither."""
+    if p < 0.0005:
+        return "<0.001"
+    if p > 0.9995:
+        return ">0.999"
+    return f"{p:.3f}"
+
+
 @dataclass(frozen=True)
 class Contribution:
     """One pixel's term x·w of the sum."""

@@ -1,0 +1,157 @@
+"""Draw: a digit from pixels to a decision — 28x28 input, x·w, Σ x·w + bias = logit, sigmoid, threshold.
+
+Every stroke sends the canvas to Python and reruns only the fragment below (not the page), which
+does ~1 ms of arithmetic and builds three small figures.
+"""
+import streamlit as st
+
+from mnist37 import figures
+from mnist37 import preprocess as pp
+from mnist37.inference import infer, probability_text, top_contributions
+from mnist37.model import other_digit
+from mnist37.train import spec
+from pages.common import current_model, seed_widget, update_config
+
+CANVAS = "draw_canvas"  # the canvas's key is f"{CANVAS}_{n}"; Clear starts a new canvas (n + 1)
+CANVAS_N = "draw_canvas_n"
+BRUSH = "draw_brush"
+SOURCE = "draw_source"
+UPLOAD = "draw_upload"
+DRAW, UPLOAD_IMAGE = "Draw", "Upload an image"
+PROMPT = "Draw a digit: a 3 or a 7, big, in the middle of the black square."
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def preprocess_upload(data: bytes) -> tuple[pp.Preprocessed | None, str | None]:
+    """(the model's input or None if there is no ink, or an error sentence), cached per file."""
+    try:
+        return pp.preprocess_bytes(data), None
+    except pp.PreprocessError as e:
+        return None, f"Could not use this file: {e}."
+
+
+def clear_canvas() -> None:
+    st.session_state[CANVAS_N] = st.session_state.get(CANVAS_N, 0) + 1
+
+
+def save_threshold() -> None:
+    update_config(threshold=float(st.session_state["threshold"]))
+
+
+def read_canvas():
+    """The canvas, its brush control and Clear button; returns its RGBA array or None."""
+    from streamlit_drawable_canvas import st_canvas  # only importable inside streamlit
+
+    st.session_state.setdefault(BRUSH, 22)
+    st.space("xxsmall")  # room for the canvas's hover toolbar (upload, undo, redo, edit, clear)
+    result = st_canvas(stroke_width=st.session_state[BRUSH], stroke_color="#FFFFFF",
+                       background_color="#000000", height=280, width=280, drawing_mode="freedraw",
+                       return_image_data=True, key=f"{CANVAS}_{st.session_state.get(CANVAS_N, 0)}")
+    brush, clear = st.columns([1.7, 1], vertical_alignment="bottom")
+    brush.slider("Brush width (px)", 4, 60, key=BRUSH,
+                 help="MNIST's strokes are about a tenth of the digit's height: 20-30 px here.")
+    clear.button("Clear", on_click=clear_canvas, icon=":material/delete:", help="Start again on an empty canvas")
+    return result.image_data
+
+
+def read_upload():
+    """An upload box; returns the preprocessed upload, or None (with a message shown)."""
+    f = st.file_uploader("A PNG or JPEG of one handwritten digit", type=["png", "jpg", "jpeg"],
+                         key=UPLOAD, help=f"Up to {pp.MAX_BYTES // 2**20} MB; dark ink on light paper "
+                                          "or light on dark, either works.")
+    if f is None:
+        st.caption("Photograph or scan one digit, or draw it in any paint program.")
+        return None, None
+    if f.size > pp.MAX_BYTES:
+        return None, (f"Could not use this file: it is {f.size / 2**20:.1f} MB; images up to "
+                      f"{pp.MAX_BYTES // 2**20} MB are accepted.")
+    return preprocess_upload(f.getvalue())
+
+
+def terms_text(cs, sign: str) -> str:
+    return " · ".join(f"{sign}{i + 1} ({c.row},{c.col}) {c.value:+.2f}" for i, c in enumerate(cs)) or "none"
+
+
+@st.fragment
+def draw_and_predict() -> None:
+    """Canvas (or upload) → 28×28 → x·w → Σ + bias → sigmoid → decision, rerun alone on each stroke."""
+    model = current_model()
+    seed_widget("threshold")
+    left, mid, right = st.columns([0.37, 0.27, 0.36], gap="small")
+    with left:
+        source = st.segmented_control("Input", [DRAW, UPLOAD_IMAGE], default=DRAW, key=SOURCE,
+                                      label_visibility="collapsed") or DRAW
+        error = None
+        if source == DRAW:
+            rgba = read_canvas()
+            prep = pp.preprocess(rgba) if rgba is not None else None
+        else:
+            prep, error = read_upload()
+    threshold = float(st.session_state["threshold"])
+    inf = infer(prep.x, model.weights, model.bias, threshold, model.positive) if prep is not None else None
+
+    with mid:
+        if prep is None:
+            if error:
+                st.error(error, icon=":material/error:")
+            else:
+                st.info(PROMPT if source == DRAW else "Upload a picture of one digit.", icon=":material/draw:")
+            st.plotly_chart(weights_figure(model.weights, model.positive), key="draw_weights",
+                            config={"displayModeBar": False})
+            st.caption(f"The model's 784 weights, which your digit's pixels will be multiplied by: "
+                       f"blue pushes toward {model.positive}, red toward {other_digit(model.positive)}.")
+        else:
+            up, down = top_contributions(prep.x, model.weights, k=3)
+            st.plotly_chart(figures.model_input(prep.x, height=170), key="draw_input",
+                            config={"displayModeBar": False})
+            st.caption("① What the model sees: 28×28 pixels x, from 0 (black) to 1 (white).")
+            st.plotly_chart(figures.contribution_heatmap(prep.x, model.weights, model.positive, (up, down),
+                                                         height=200, colorbar=False),
+                            key="draw_contrib", config={"displayModeBar": False})
+            st.caption(f"② Each pixel times its weight, x·w, in the weights' colours: blue pushes "
+                       f"toward {inf.positive}, red toward {inf.negative}.")
+    with right:
+        if inf is not None:
+            plus, minus = inf.sums()
+            n_up, n_down = inf.n_pushing
+            st.markdown(
+                f"③ **Σ x·w + bias = logit**  \n:blue[**{plus:+.2f}**] ({n_up} pixels toward {inf.positive}) "
+                f":red[**{minus:+.2f}**] ({n_down} toward {inf.negative}) **{inf.bias:+.2f}** (bias) "
+                f"= **{inf.logit:+.2f}**")
+            st.caption(f"Largest x·w at (row, col): {terms_text(up, '▲')}  \n"
+                       f"{terms_text(down, '▼')}")
+        st.plotly_chart(figures.sigmoid_decision(inf.logit if inf else None, threshold, model.positive,
+                                                 height=200),
+                        key="draw_sigmoid", config={"displayModeBar": False})
+        if inf is not None:
+            c1, c2, c3 = st.columns([1.15, 1.1, 0.85])
+            c1.metric("Logit", f"{inf.logit:+.2f}", help="Σ x·w + bias")
+            c2.metric("Probability", probability_text(inf.probability),
+                      help=f"sigmoid(logit): the model's probability that this is a {model.positive}")
+            c3.metric("Decision", str(inf.decision),
+                      help=f"{model.positive} if logit > threshold ({threshold:g}), else {inf.negative}")
+        t = spec("threshold")
+        st.slider("④ Threshold on the logit", float(t["min"]), float(t["max"]), step=0.1, key="threshold",
+                  on_change=save_threshold,
+                  help=f"Decide {model.positive} when logit > threshold (0 ⇔ probability 0.5). "
+                       "The same setting as on the Train page.")
+    done = f"Preprocessed like MNIST: {prep.describe()}. " if prep is not None else ""
+    st.caption(f"{done}Model: {model.description}.")
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def weights_figure(weights, positive: int):
+    fig = figures.weight_heatmap(weights, positive, height=240)
+    fig.update_traces(showscale=False)
+    return fig
+
+
+# The whole chain should fit one 1280×800 projector screen: less empty space above the title.
+st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 2.5rem; } "
+        "[data-testid='stMetricValue'] { font-size: 1.7rem; }</style>")
+st.title("Draw a digit, follow it to a decision")
+st.markdown(
+    "Your drawing is cropped, scaled to 20 px and centred in 28×28 like MNIST's digits; each pixel "
+    "**x** is multiplied by its **weight w**, the products plus the **bias** give the **logit**, the "
+    "**sigmoid** turns it into a probability and the **threshold** into a decision.")
+draw_and_predict()
