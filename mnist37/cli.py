@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
+from pathlib import Path
 
 from . import data as datamod
 from . import weights as weightsmod
@@ -123,6 +125,44 @@ def cmd_inspect(args) -> int:
     return 0
 
 
+def predict_file(path: str, weights, bias: float, threshold: float, positive: int) -> dict:
+    """One image file through the Draw page's preprocessing and the model: a result or an error."""
+    from .inference import infer
+    from .preprocess import PreprocessError, preprocess_bytes
+
+    try:
+        prep = preprocess_bytes(Path(path).read_bytes())
+    except OSError as e:
+        return {"file": path, "error": f"cannot read the file: {e.strerror or e}"}
+    except PreprocessError as e:
+        return {"file": path, "error": str(e)}
+    if prep is None:
+        return {"file": path, "error": "no digit: the image is blank"}
+    inf = infer(prep.x, weights, bias, threshold, positive)
+    return {"file": path, "logit": round(inf.logit, 6), "probability": round(inf.probability, 6),
+            "decision": str(inf.decision)}
+
+
+def cmd_predict(args) -> int:
+    w, b, cfg = weightsmod.load(args.weights)
+    positive = cfg.positive if cfg else 3
+    threshold = args.threshold if args.threshold is not None else (cfg.threshold if cfg else 0.0)
+    if not math.isfinite(threshold):
+        raise CliError(f"--threshold must be a finite number, not {threshold}")
+    failed = 0
+    for path in args.images:
+        r = predict_file(path, w, b, threshold, positive)
+        failed += "error" in r
+        if args.json:
+            print(json.dumps(r), flush=True)
+        elif "error" in r:
+            print(f"{path}\terror: {r['error']}", flush=True)
+        else:
+            print(f"{path}\tlogit {r['logit']:+.4f}\tprobability {r['probability']:.4f}\t"
+                  f"decision {r['decision']}", flush=True)
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m mnist37", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -137,6 +177,18 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("weights", metavar="WEIGHTS")
     i.add_argument("--json", action="store_true")
     i.set_defaults(func=cmd_inspect)
+
+    r = sub.add_parser("predict", help="read digits from image files with a weights file",
+                       description="Each image goes through the Draw page's preprocessing (crop, scale "
+                                   "to 20 px, centre by centre of mass in 28x28, /255). Prints file, "
+                                   "logit, probability and decision per image, or an error; exit code 1 "
+                                   "if any image could not be read.")
+    r.add_argument("weights", metavar="WEIGHTS", help="a weights file (python -m mnist37 train --out FILE)")
+    r.add_argument("images", metavar="IMAGE", nargs="+", help="PNG or JPEG files of one digit each")
+    r.add_argument("--threshold", type=float, default=None,
+                   help="decision threshold on the logit (default: the one saved with the weights, else 0)")
+    r.add_argument("--json", action="store_true", help="one JSON object per line")
+    r.set_defaults(func=cmd_predict)
 
     b = sub.add_parser("bench", help="time the Trainer against the plain lesson loop")
     b.add_argument("--source", default="embedded", metavar="embedded|mnist|PATH")
