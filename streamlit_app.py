@@ -30,10 +30,10 @@ def sidebar() -> None:
 def run() -> None:
     st.set_page_config(page_title="mnist37: 3 or 7?", page_icon="✏️", layout="wide")
     pages = [
-        st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-        st.Page("pages/train.py", title="Train", icon="📉", url_path="train"),
-        st.Page("pages/draw.py", title="Draw", icon="✏️", url_path="draw"),
-        st.Page("pages/model.py", title="Model", icon="🔢", url_path="model"),
+        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("pages/train.py", title="Train", icon=":material/monitoring:", url_path="train"),
+        st.Page("pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
+        st.Page("pages/model.py", title="Model", icon=":material/grid_on:", url_path="model"),
     ]
     page = st.navigation(pages)
     sidebar()

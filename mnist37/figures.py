@@ -63,14 +63,19 @@ def digit_image(x28: np.ndarray, title: str | None = None, height: int = 260) ->
 
 # --- Model and Home pages (issue 5) ---------------------------------------------------------------
 
-def weight_replay(snapshots: list, positive: int = 3, height: int = 420) -> go.Figure:
+def weight_replay(snapshots: list, positive: int = 3, height: int = 420, change: bool = False) -> go.Figure:
     """The weights after each epoch as animation frames (a slider and a play button).
 
-    `snapshots` is Trainer.snapshots: [(weights (784,), bias)], index 0 = the initial weights. One
-    colour scale for every frame (the largest |weight| of the run), so colours compare across epochs.
+    `snapshots` is Trainer.snapshots: [(weights (784,), bias)], index 0 = the initial weights;
+    `change=True` draws each epoch's weights minus the initial ones (what training added). One
+    colour scale for every frame (the largest |value| of the run), so colours compare across epochs.
     """
+    if change:
+        w0 = np.asarray(snapshots[0][0], np.float64)
+        snapshots = [(np.asarray(w, np.float64) - w0, b) for w, b in snapshots]
     zmax = float(max(max(np.abs(w).max() for w, _ in snapshots), 1e-12))
-    fig = weight_heatmap(snapshots[0][0], positive, zmax=zmax, height=height)
+    fig = diverging_heatmap(snapshots[0][0], positive, zmax=zmax, height=height,
+                            name="weight − initial" if change else "weight")
     names = [f"epoch {e}" for e in range(len(snapshots))]
     fig.frames = [go.Frame(name=n, data=[go.Heatmap(z=np.asarray(w, np.float64).reshape(28, 28))],
                            layout=dict(title=dict(text=f"{n}: bias {b:+.3f}")))
@@ -122,6 +127,15 @@ def loss_comparison(results: dict, height: int = 300) -> go.Figure:
     fig.update_xaxes(title_text="epoch")
     fig.update_yaxes(tickformat=".0%", row=1, col=3)
     return _layout(fig, height=height, legend=dict(orientation="h", y=-0.25))
+
+
+def compact(fig: go.Figure) -> go.Figure:
+    """A small copy of a map for a narrow column: no colour bar, no title, tight margins (say in a
+    caption what the colours mean)."""
+    fig = go.Figure(fig)
+    fig.update_traces(showscale=False, selector=dict(type="heatmap"))
+    fig.update_layout(title=None, margin=dict(l=0, r=0, t=0, b=0))
+    return fig
 
 
 def digit_gallery(images: list, titles: list, cols: int = 6, height_per_row: int = 150) -> go.Figure:

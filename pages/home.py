@@ -77,24 +77,25 @@ with cols[0]:
     st.markdown("**1 · pixels**")
     st.plotly_chart(figures.digit_image(x, height=h), width="stretch", key="home_pixels")
     st.caption(f"a real {label}: 28×28 = 784 numbers from 0 (black) to 1 (white)")
-    st.page_link("pages/draw.py", label="Draw your own", icon="✏️")
+    st.page_link("pages/draw.py", label="Draw your own", icon=":material/draw:")
 with cols[1]:
     st.markdown("**2 · weights**")
-    st.plotly_chart(figures.weight_heatmap(model.weights, pos, height=h), width="stretch", key="home_weights")
+    st.plotly_chart(figures.compact(figures.weight_heatmap(model.weights, pos, height=h)), width="stretch",
+                    key="home_weights")
     st.caption(f"one weight per pixel: blue votes {pos}, red votes {other}")
-    st.page_link("pages/train.py", label="Watch them learn", icon="📉")
+    st.page_link("pages/train.py", label="Watch them learn", icon=":material/monitoring:")
 with cols[2]:
     st.markdown("**3 · logit**")
-    st.plotly_chart(figures.contribution_heatmap(x, model.weights, pos, height=h), width="stretch",
+    st.plotly_chart(figures.compact(figures.contribution_heatmap(x, model.weights, pos, height=h)), width="stretch",
                     key="home_products")
-    st.caption(f"pixel × weight, summed: {products.sum():+.2f}; plus the bias {model.bias:+.2f} "
+    st.caption(f"pixel × weight (blue pushes toward {pos}, red toward {other}), summed: {products.sum():+.2f}; plus the bias {model.bias:+.2f} "
                f"= logit **{logit:+.2f}**")
-    st.page_link("pages/draw.py", label="Every pixel's vote", icon="✏️")
+    st.page_link("pages/draw.py", label="Every pixel's vote", icon=":material/draw:")
 with cols[3]:
     st.markdown("**4 · sigmoid**")
     st.plotly_chart(figures.sigmoid_decision(logit, thr, pos, height=h), width="stretch", key="home_sigmoid")
     st.caption(f"sigmoid squashes the logit into a probability: P({pos}) = {p:.3f}")
-    st.page_link("pages/train.py", label="Why squash it?", icon="📉")
+    st.page_link("pages/train.py", label="Why squash it?", icon=":material/monitoring:")
 with cols[4]:
     st.markdown("**5 · decision**")
     st.metric("the model says", str(decision),
@@ -102,7 +103,7 @@ with cols[4]:
               delta_color="normal" if decision == label else "inverse")
     st.caption(f"logit {logit:+.2f} {'>' if logit > thr else '≤'} threshold {thr:g}, "
                f"so {decision}")
-    st.page_link("pages/model.py", label="What it gets wrong", icon="🔢")
+    st.page_link("pages/model.py", label="What it gets wrong", icon=":material/grid_on:")
 st.caption(f"Using {model.description}.")
 
 # --- questions learners ask ----------------------------------------------------------------------------
@@ -161,7 +162,7 @@ with st.expander("What is the model?", expanded=open_all):
     col = r2.slider("column", 0, 27, 14, key="home_col")
     st.markdown(f"The weight of pixel ({row}, {col}) is **{model.weights[row * 28 + col]:+.4f}**; "
                 f"the bias is **{model.bias:+.4f}**.")
-    st.page_link("pages/model.py", label="See, save and load all 785", icon="🔢")
+    st.page_link("pages/model.py", label="See, save and load all 785", icon=":material/grid_on:")
 
 with st.expander("How does inference work?", expanded=open_all):
     st.markdown(f"Multiply, add, squash, compare, on the validation digit picked above (a real {label}):")

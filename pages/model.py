@@ -65,10 +65,13 @@ def replay_section(cfg: TrainConfig) -> Trainer:
     st.subheader("Watch the weights form")
     trainer, what = run_for_history(cfg)
     st.markdown("Press **▶ play** or drag the slider: one frame per epoch, all on one colour scale. "
-                "The shape of the digits appears where the training digits have ink; pixels that "
-                "are always black get no gradient and keep their random start.")
-    st.plotly_chart(figures.weight_replay(trainer.snapshots, trainer.cfg.positive, height=fig_height(420)),
-                    width="stretch", key="replay_fig")
+                "The random start hides the change, so by default you see what training *added* to it: "
+                "the digits' shape appears where training digits have ink, while pixels that are always "
+                "black get no gradient and keep their random start.")
+    change = st.radio("Show", ("what training added (weights − initial weights)", "the weights themselves"),
+                      horizontal=True, key="replay_show", label_visibility="collapsed").startswith("what")
+    st.plotly_chart(figures.weight_replay(trainer.snapshots, trainer.cfg.positive, height=fig_height(420),
+                                          change=change), width="stretch", key="replay_fig")
     st.caption(f"Snapshots of {what}.")
     return trainer
 
@@ -181,7 +184,7 @@ def upload_section() -> None:
             st.session_state[UPLOAD_SEEN] = (up.file_id, None)
             st.rerun()  # redraw the whole page with the loaded model
     if up is not None and st.session_state.get(UPLOAD_SEEN, (None, None))[1]:
-        st.error(f"Not loaded: {st.session_state[UPLOAD_SEEN][1]}.", icon="🚫")
+        st.error(f"Not loaded: {st.session_state[UPLOAD_SEEN][1]}.", icon=":material/block:")
     if UPLOADED in st.session_state:
         st.info(f"The Draw page and this page use {st.session_state[UPLOADED].description}.")
         if st.button("Stop using the loaded weights", key="drop_upload"):

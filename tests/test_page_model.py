@@ -58,6 +58,13 @@ def chart(at, key: str) -> dict:
     return next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if key in c.proto.id)
 
 
+def z_of(z) -> np.ndarray:
+    if isinstance(z, dict):  # plotly 7: {"dtype", "bdata", "shape"}
+        import base64
+        return np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"])
+    return np.asarray(z, dtype=float)
+
+
 def upload(at, name: str, raw: bytes) -> AppTest:
     return at.file_uploader(key="weights_upload").set_value((name, raw, "application/octet-stream")).run()
 
@@ -74,7 +81,13 @@ def test_shows_the_session_model_and_the_core_numbers():
     # the replay: one frame per snapshot, all on one colour scale
     replay = chart(at, "replay_fig")
     assert len(replay["frames"]) == len(trainer.snapshots) == 5
+    w0 = trainer.snapshots[0][0].astype(np.float64)
+    assert replay["data"][0]["zmax"] == pytest.approx(max(np.abs(s[0] - w0).max() for s in trainer.snapshots), rel=1e-6)
+    assert np.allclose(z_of(replay["frames"][-1]["data"][0]["z"]).ravel(), w - w0, atol=1e-6)
+    at.radio(key="replay_show").set_value("the weights themselves").run()
+    replay = chart(at, "replay_fig")
     assert replay["data"][0]["zmax"] == pytest.approx(max(np.abs(s[0]).max() for s in trainer.snapshots), rel=1e-6)
+    assert np.allclose(z_of(replay["frames"][-1]["data"][0]["z"]).ravel(), w, atol=1e-6)
     assert "your training run" in " ".join(c.value for c in at.caption)
     # mnist_loss vs BCE from the session's seed
     res = baseline.compare_losses(TrainConfig(seed=7, epochs=4), DATA)
