@@ -252,17 +252,23 @@ def sigmoid_decision(logit: float | None, threshold: float = 0.0, positive: int 
 
 
 # --- Train page (issue 3) -------------------------------------------------------------------------
-# These figures are redrawn several times a second while a model trains, so they are built as plain
-# dicts and wrapped without plotly's validation (`_validate=False`, ~10x faster to build);
+# These figures are redrawn several times a second while a model trains. Each redraw of a Streamlit
+# plotly chart is a fresh plotly.js plot in the browser, so the page draws few figures (several
+# panels each), sends float32 arrays, leaves out plotly's default template (Streamlit applies its
+# own theme) and builds plain dicts wrapped without validation (`_validate=False`);
 # tests/test_figures_train.py validates every one of them in full instead.
 TRAIN_COLOUR, VALID_COLOUR, MARK_COLOUR = "#e69f00", "#009e73", "#555555"  # Okabe-Ito orange, green; grey
-_TOP_LEGEND = dict(orientation="h", x=1, xanchor="right", y=1.02, yanchor="bottom")
+_NO_TEMPLATE = {"layout": {}}
 
 
 def _fast(data: list, layout: dict, height: int, top: int = 30) -> go.Figure:
     layout = {"height": height, "margin": dict(l=10, r=10, t=top, b=10), "paper_bgcolor": "rgba(0,0,0,0)",
-              "plot_bgcolor": "rgba(0,0,0,0)", **layout}
+              "plot_bgcolor": "rgba(0,0,0,0)", "template": _NO_TEMPLATE, **layout}
     return go.Figure({"data": data, "layout": layout}, _validate=False)
+
+
+def _f32(v) -> np.ndarray:
+    return np.asarray(v, dtype=np.float32)
 
 
 def _finite(v) -> np.ndarray:
@@ -270,105 +276,112 @@ def _finite(v) -> np.ndarray:
     return v[np.isfinite(v)]
 
 
-def _vline(x: float, width: int = 2) -> dict:
-    return dict(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper", line=dict(color=MARK_COLOUR, width=width, dash="dash"))
-
-
-def loss_curves(step_loss, epoch_steps, valid_loss, loss_name: str = "loss", max_points: int = 300,
-                height: int = 280) -> go.Figure:
-    """Train loss per step (thinned to `max_points` means when longer) and valid loss per epoch,
-    both against the step count."""
+def learning_curves(step_loss, epoch_steps, valid_loss, train_accuracy, valid_accuracy,
+                    loss_name: str = "loss", threshold: float = 0.0, max_points: int = 300,
+                    height: int = 260) -> go.Figure:
+    """Two panels. Left: train loss per step (thinned to `max_points` means when longer) and valid
+    loss per epoch, against the step. Right: train and valid accuracy per epoch (read at
+    `threshold`), starting at epoch 0 = the random weights."""
     from .metrics import thin
 
     x, y = thin(step_loss, max_points)
-    data = [dict(type="scatter", x=x, y=y, mode="lines", name="train (each mini-batch)",
-                 line=dict(color=TRAIN_COLOUR, width=1.5),
-                 hovertemplate="step %{x:.0f}<br>train loss %{y:.4f}<extra></extra>"),
-            dict(type="scatter", x=np.asarray(epoch_steps, np.float64), y=np.asarray(valid_loss, np.float64),
-                 mode="lines+markers", name="valid (each epoch)", line=dict(color=VALID_COLOUR, width=2),
-                 marker=dict(size=6), hovertemplate="step %{x}<br>valid loss %{y:.4f}<extra></extra>")]
-    return _fast(data, dict(xaxis=dict(title=dict(text="step"), rangemode="tozero"),
-                            yaxis=dict(title=dict(text=loss_name), rangemode="tozero"),
-                            legend=_TOP_LEGEND), height)
+    epochs = np.arange(len(valid_accuracy), dtype=np.float32)
+    data = [
+        dict(type="scatter", x=_f32(x), y=_f32(y), mode="lines", name="train", legendgroup="train",
+             line=dict(color=TRAIN_COLOUR, width=1.5),
+             hovertemplate="step %{x:.0f}<br>train loss %{y:.4f} (mini-batch)<extra></extra>"),
+        dict(type="scatter", x=_f32(epoch_steps), y=_f32(valid_loss), mode="lines+markers", name="valid",
+             legendgroup="valid", line=dict(color=VALID_COLOUR, width=2), marker=dict(size=5),
+             hovertemplate="step %{x}<br>valid loss %{y:.4f}<extra></extra>"),
+        dict(type="scatter", x=epochs, y=_f32(train_accuracy), mode="lines+markers", name="train",
+             legendgroup="train", showlegend=False, xaxis="x2", yaxis="y2",
+             line=dict(color=TRAIN_COLOUR, width=2), marker=dict(size=4, symbol="square"),
+             hovertemplate="epoch %{x}<br>train accuracy %{y:.1%}<extra></extra>"),
+        dict(type="scatter", x=epochs, y=_f32(valid_accuracy), mode="lines+markers", name="valid",
+             legendgroup="valid", showlegend=False, xaxis="x2", yaxis="y2",
+             line=dict(color=VALID_COLOUR, width=2), marker=dict(size=5),
+             hovertemplate="epoch %{x}<br>valid accuracy %{y:.1%}<extra></extra>")]
+    layout = dict(
+        xaxis=dict(domain=[0, 0.44], title=dict(text="step"), rangemode="tozero"),
+        yaxis=dict(title=dict(text=loss_name), rangemode="tozero"),
+        xaxis2=dict(domain=[0.56, 1], anchor="y2", title=dict(text="epoch"), rangemode="tozero"),
+        yaxis2=dict(anchor="x2", title=dict(text=f"accuracy (threshold {threshold:g})"), tickformat=".0%",
+                    range=[0, 1.03]),
+        legend=dict(orientation="h", x=1, xanchor="right", y=1.02, yanchor="bottom"),
+        annotations=[dict(text="<b>loss</b>", x=0, xref="paper", y=1.02, yref="paper", xanchor="left",
+                          yanchor="bottom", showarrow=False),
+                     dict(text="<b>accuracy</b>", x=0.56, xref="paper", y=1.02, yref="paper", xanchor="left",
+                          yanchor="bottom", showarrow=False)])
+    return _fast(data, layout, height)
 
 
-def accuracy_curves(epochs, train_accuracy, valid_accuracy, threshold: float = 0.0,
-                    height: int = 280) -> go.Figure:
-    """Train and valid accuracy per epoch, read at `threshold`."""
-    e = np.asarray(epochs, np.float64)
-    data = [dict(type="scatter", x=e, y=np.asarray(train_accuracy, np.float64), mode="lines+markers",
-                 name="train", line=dict(color=TRAIN_COLOUR, width=2), marker=dict(size=5, symbol="square"),
-                 hovertemplate="epoch %{x}<br>train accuracy %{y:.1%}<extra></extra>"),
-            dict(type="scatter", x=e, y=np.asarray(valid_accuracy, np.float64), mode="lines+markers",
-                 name="valid", line=dict(color=VALID_COLOUR, width=2), marker=dict(size=6),
-                 hovertemplate="epoch %{x}<br>valid accuracy %{y:.1%}<extra></extra>")]
-    return _fast(data, dict(xaxis=dict(title=dict(text="epoch"), rangemode="tozero"),
-                            yaxis=dict(title=dict(text=f"accuracy (threshold {threshold:g})"), tickformat=".0%",
-                                       range=[0, 1.02]),
-                            legend=_TOP_LEGEND), height)
-
-
-def logit_histograms(logits, is_positive, threshold: float = 0.0, positive: int = 3, bins: int = 40,
-                     height: int = 280) -> go.Figure:
-    """Histograms of the (n,) logits of the positive digit's images and of the other digit's, on
-    shared bins, with the threshold as a line: right of it the model says `positive`.
-    Non-finite logits are left out."""
+def threshold_view(logits, is_positive, threshold: float = 0.0, positive: int = 3, sweep=None,
+                   sweep_accuracy=None, accuracy: float | None = None, span: float = 10.0, bins: int = 40,
+                   height: int = 380) -> go.Figure:
+    """Two panels on one logit axis from -span to span (the threshold slider's range). Top:
+    histograms of the (n,) logits of the positive digit's images and of the other digit's (logits
+    beyond the range are drawn in the edge bins; non-finite ones are left out). Bottom: accuracy
+    at every threshold in `sweep` (`sweep_accuracy`). The threshold is a line through both, its
+    accuracy a marked point; right of it the model says `positive`."""
     z = np.asarray(logits, dtype=np.float64).ravel()
     pos = np.asarray(is_positive).ravel().astype(bool)
     other = 7 if positive == 3 else 3
-    fin = _finite(z)
-    lo, hi = (float(fin.min()), float(fin.max())) if len(fin) else (-1.0, 1.0)
-    lo, hi = min(lo, threshold), max(hi, threshold)
-    if hi - lo < 1e-9:
-        lo, hi = lo - 1, hi + 1
-    edges = np.linspace(lo, hi, bins + 1)
+    edges = np.linspace(-span, span, bins + 1)
     centres, width = (edges[:-1] + edges[1:]) / 2, edges[1] - edges[0]
-    data = []
+    data, beyond = [], 0
     for digit, mask, colour in ((positive, pos, POS_COLOUR), (other, ~pos, NEG_COLOUR)):
-        counts, _ = np.histogram(_finite(z[mask]), bins=edges)
-        data.append(dict(type="bar", x=centres, y=counts.astype(np.float64), width=width, name=f"valid {digit}s",
-                         marker=dict(color=colour), opacity=0.6,
-                         hovertemplate=f"logit %{{x:.3g}}<br>%{{y}} {digit}s<extra></extra>"))
+        v = _finite(z[mask])
+        beyond += int((np.abs(v) > span).sum())
+        counts, _ = np.histogram(np.clip(v, -span, span), bins=edges)
+        data.append(dict(type="bar", x=_f32(centres), y=counts.astype(np.float32), width=width,
+                         name=f"valid {digit}s", marker=dict(color=colour), opacity=0.6,
+                         hovertemplate=f"logit %{{x:.2f}}<br>%{{y}} {digit}s<extra></extra>"))
     notes = [dict(x=threshold, y=1, xref="x", yref="paper", yanchor="top", xanchor=anchor, text=text,
-                  showarrow=False, font=dict(size=12), xshift=shift)
+                  showarrow=False, xshift=shift, bgcolor="rgba(255,255,255,0.6)")
              for text, anchor, shift in ((f"← called {other}", "right", -4), (f"called {positive} →", "left", 4))]
-    return _fast(data, dict(barmode="overlay", bargap=0, shapes=[_vline(threshold)], annotations=notes,
-                            xaxis=dict(title=dict(text="logit = x@weights + bias")),
-                            yaxis=dict(title=dict(text="valid images")), legend=_TOP_LEGEND), height)
-
-
-def threshold_accuracy(thresholds, accuracies, threshold: float = 0.0, accuracy: float | None = None,
-                       height: int = 280) -> go.Figure:
-    """Accuracy as a function of the threshold (a sweep), with the current threshold marked."""
-    t = np.asarray(thresholds, dtype=np.float64)
-    a = np.asarray(accuracies, dtype=np.float64)
-    if accuracy is None:
-        accuracy = float(np.interp(threshold, t, a))
-    left = threshold < (t[0] + t[-1]) / 2
-    data = [dict(type="scatter", x=t, y=a, mode="lines", name="accuracy", line=dict(color=VALID_COLOUR, width=2),
-                 hovertemplate="threshold %{x:.2f}<br>valid accuracy %{y:.1%}<extra></extra>"),
-            dict(type="scatter", x=[threshold], y=[accuracy], mode="markers+text", name="current threshold",
-                 marker=dict(size=12, color=MARK_COLOUR, symbol="diamond"), text=[f"{accuracy:.1%}"],
-                 textposition="top right" if left else "top left", textfont=dict(size=13),
-                 hovertemplate="threshold %{x:.2f}<br>valid accuracy %{y:.1%}<extra></extra>")]
-    return _fast(data, dict(showlegend=False, shapes=[_vline(threshold, 1)],
-                            xaxis=dict(title=dict(text="threshold on the logit"), range=[float(t[0]), float(t[-1])]),
-                            yaxis=dict(title=dict(text="valid accuracy"), tickformat=".0%", range=[0, 1.1])),
-                 height, top=10)
+    if beyond:
+        notes.append(dict(x=1, y=0.98, xref="paper", yref="paper", xanchor="right", yanchor="top",
+                          showarrow=False, font=dict(size=11), text=f"{beyond} logits beyond ±{span:g} at the edges"))
+    if sweep is not None:
+        t, a = np.asarray(sweep, np.float64), np.asarray(sweep_accuracy, np.float64)
+        acc = float(np.interp(threshold, t, a)) if accuracy is None else accuracy
+        data += [dict(type="scatter", x=_f32(t), y=_f32(a), mode="lines", name="accuracy", showlegend=False,
+                      xaxis="x2", yaxis="y2", line=dict(color=VALID_COLOUR, width=2),
+                      hovertemplate="threshold %{x:.2f}<br>valid accuracy %{y:.1%}<extra></extra>"),
+                 dict(type="scatter", x=[threshold], y=[acc], mode="markers+text", name="your threshold",
+                      showlegend=False, xaxis="x2", yaxis="y2", text=[f" {acc:.1%} "],
+                      textposition="middle right" if threshold < 0 else "middle left",
+                      marker=dict(size=11, color=MARK_COLOUR, symbol="diamond"),
+                      hovertemplate="threshold %{x:.2f}<br>valid accuracy %{y:.1%}<extra></extra>")]
+    layout = dict(
+        barmode="overlay", bargap=0,
+        xaxis=dict(range=[-span, span], anchor="y", showticklabels=False),
+        yaxis=dict(domain=[0.42, 1], title=dict(text="valid images")),
+        xaxis2=dict(range=[-span, span], anchor="y2", matches="x", title=dict(text="logit / threshold")),
+        yaxis2=dict(domain=[0, 0.32], title=dict(text="accuracy"), tickformat=".0%", range=[0, 1.15]),
+        shapes=[dict(type="line", x0=threshold, x1=threshold, y0=0, y1=1, xref="x", yref="paper",
+                     line=dict(color=MARK_COLOUR, width=2, dash="dash"))],
+        annotations=notes,
+        legend=dict(orientation="h", x=1, xanchor="right", y=1.01, yanchor="bottom"))
+    return _fast(data, layout, height, top=30)
 
 
 _HEATMAP_TEMPLATES: dict = {}
 
 
-def weight_heatmap_live(weights: np.ndarray, positive: int = 3, height: int = 320) -> go.Figure:
-    """`weight_heatmap`, fast enough to redraw many times a second: its layout and colour bar are
-    built (and validated) once per (positive, height); each call only puts in the new weights."""
-    key = (positive, height)
+def weight_heatmap_live(weights: np.ndarray, positive: int = 3, height: int = 320,
+                        name: str = "weight") -> go.Figure:
+    """`weight_heatmap` (or `diverging_heatmap` of another 784 values called `name`), cheap enough
+    to redraw several times a second: its layout and colour bar are built (and validated) once per
+    (positive, height, name); each call only puts in the new values."""
+    key = (positive, height, name)
     if key not in _HEATMAP_TEMPLATES:
-        _HEATMAP_TEMPLATES[key] = weight_heatmap(np.zeros(784), positive, height=height).to_dict()
+        tpl = diverging_heatmap(np.zeros(784), positive, name=name, height=height).to_dict()
+        tpl["layout"]["template"] = _NO_TEMPLATE
+        _HEATMAP_TEMPLATES[key] = tpl
     tpl = _HEATMAP_TEMPLATES[key]
     w = np.asarray(weights, dtype=np.float64).reshape(28, 28)
     fin = _finite(w)
     zmax = float(max(np.abs(fin).max() if len(fin) else 1.0, 1e-12))
-    trace = {**tpl["data"][0], "z": np.where(np.isfinite(w), w, np.nan), "zmin": -zmax, "zmax": zmax}
+    trace = {**tpl["data"][0], "z": _f32(np.where(np.isfinite(w), w, np.nan)), "zmin": -zmax, "zmax": zmax}
     return go.Figure({"data": [trace], "layout": tpl["layout"]}, _validate=False)

@@ -1,8 +1,9 @@
 """Numbers the Train page reads off a model, as plain numpy: accuracy at every threshold, and a
 long per-step curve thinned to a few hundred points.
 
-Accuracy follows the lesson's rule: an image is called the positive digit when its logit is above
-the threshold (`batch_accuracy`); a NaN logit is never right.
+Accuracy follows the lesson's rule, as `mnist37.model.accuracy` does: an image is called the
+positive digit when its logit is above the threshold (`batch_accuracy`), so a NaN logit is called
+the other digit.
 """
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ import numpy as np
 def accuracy_sweep(logits, targets, thresholds) -> np.ndarray:
     """Accuracy at each threshold: (n,) logits, (n,) targets (1 = positive digit), (k,) thresholds
     -> (k,) fractions correct. Sorting once makes the whole sweep O((n + k) log n)."""
-    z = np.asarray(logits, dtype=np.float64).ravel()
+    z = np.asarray(logits).ravel()
+    z = z if np.issubdtype(z.dtype, np.floating) else z.astype(np.float64)
     y = np.asarray(targets).ravel() == 1
-    t = np.asarray(thresholds, dtype=np.float64)
+    t = np.asarray(thresholds, dtype=z.dtype)  # compared in the logits' precision, as torch does
     pos, neg = z[y], z[~y]
+    nan_neg = int(np.isnan(neg).sum())  # NaN > t is False: called the other digit, right for the others
     pos, neg = np.sort(pos[~np.isnan(pos)]), np.sort(neg[~np.isnan(neg)])
     right_pos = len(pos) - np.searchsorted(pos, t, side="right")  # positives with logit > t
-    right_neg = np.searchsorted(neg, t, side="right")  # others with logit <= t
+    right_neg = np.searchsorted(neg, t, side="right") + nan_neg  # others with logit <= t (or NaN)
     return (right_pos + right_neg) / max(1, len(z))
 
 
@@ -68,3 +71,18 @@ class EpochAccuracy:
     @property
     def epochs(self) -> list[int]:
         return list(range(len(self.valid)))
+
+
+def logit_span(logits, minimum: float = 10.0) -> float:
+    """A round half-width for a logit axis: at least `minimum` (the threshold slider's reach) and
+    wide enough for every finite logit, rounded up to 1, 2 or 5 times a power of ten."""
+    z = np.asarray(logits, dtype=np.float64).ravel()
+    z = np.abs(z[np.isfinite(z)])
+    top = float(z.max()) if len(z) else 0.0
+    if top <= minimum:
+        return float(minimum)
+    power = 10.0 ** np.floor(np.log10(top))
+    for m in (1, 2, 5, 10):
+        if m * power >= top:
+            return float(m * power)
+    return top

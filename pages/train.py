@@ -1,0 +1,329 @@
+"""Train: watch the lesson's model learn, and steer it while it learns.
+
+The settings live in the sidebar (each widget keyed by its TrainConfig field); the buttons, the
+numbers and the figures live in the main area. While training runs, a fragment with `run_every`
+advances the session's Trainer one slice at a time and redraws only the live views, so the rest of
+the page (and every widget) stays responsive. Streamlit reruns this script top to bottom on every
+widget change; nothing here trains or loads data except through the cached helpers in
+pages/common.py and the slice in `live_views`.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import streamlit as st
+import torch
+
+from mnist37 import figures
+from mnist37.data import DataError
+from mnist37.metrics import EpochAccuracy, accuracy_sweep, logit_span
+from mnist37.model import other_digit
+from mnist37.train import FIELDS, TrainConfig, spec
+from pages.common import (fig_height, get_config, get_trainer, is_presentation, reset_trainer, seed_widget,
+                          set_config)
+
+# One intra-op thread: a 256x784 matmul gains nothing from more, and on a shared server extra
+# threads fight each other (measured here: 1 thread trained 7x faster than 2 on a busy 2-core box).
+torch.set_num_threads(1)
+
+LR_GRID = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)  # log scale
+FASTEST = "fastest"
+SPEEDS = (1, 2, 5, 10, 20, 50, FASTEST)  # mini-batch steps per redraw
+DEFAULT_SPEED = 5  # 20 steps/s: the lesson's 20 epochs (140 steps) in about 7 seconds
+REDRAW_SECONDS = 0.2  # the live views redraw 5 times a second while training
+FASTEST_SECONDS = 0.15  # at the fastest speed, train this long between redraws
+SWEEP_POINTS = 401  # thresholds on the accuracy-vs-threshold curve
+
+RUNNING = "train_running"  # session_state: is the Train button "on"?
+SPEED = "train_speed"  # session_state: the speed, kept across page switches
+NOTICE = "train_notice"  # session_state: a one-off message (what reset, and why)
+FIT_FROM = "train_fit_from"  # session_state: (step, bias) when "train for this threshold" began
+ACCURACY = "train_accuracy_cache"  # session_state: EpochAccuracy for (trainer, threshold)
+LABELS = {"source": "data source", "std": "init std", "seed": "seed", "loss": "loss", "positive": "positive digit"}
+
+
+# The few lines of fastbook chapter 4 that each view shows.
+LOSS_CODE = """
+def mnist_loss(predictions, targets):
+    predictions = predictions.sigmoid()
+    return torch.where(targets==1, 1-predictions, predictions).mean()
+
+def calc_grad(xb, yb, model):
+    preds = model(xb)
+    loss = mnist_loss(preds, yb)   # or F.binary_cross_entropy_with_logits
+    loss.backward()
+
+def train_epoch(model, lr, params):
+    for xb,yb in dl:
+        calc_grad(xb, yb, model)
+        for p in params:
+            p.data -= p.grad*lr
+            p.grad.zero_()
+"""
+ACCURACY_CODE = """
+
+def batch_accuracy(xb, yb):
+    preds = xb.sigmoid()
+    correct = (preds>0.5) == yb
+    return correct.float().mean()
+
+def validate_epoch(model):
+    accs = [batch_accuracy(model(xb), yb) for xb,yb in valid_dl]
+    return round(torch.stack(accs).mean().item(), 4)
+"""
+WEIGHTS_CODE = """
+def init_params(size, std=1.0): return (torch.randn(size)*std).requires_grad_()
+
+weights = init_params((28*28,1))
+bias = init_params(1)
+
+def linear1(xb): return xb@weights + bias
+"""
+HISTOGRAM_CODE = """
+preds = linear1(valid_x)                      # one logit per valid image
+corrects = (preds>0.0).float() == valid_y     # logit > 0  <=>  sigmoid(logit) > 0.5
+corrects.float().mean().item()
+"""
+SWEEP_CODE = """
+
+for t in torch.linspace(-10, 10, 401):        # every threshold on the slider
+    acc = ((preds>t).float() == valid_y).float().mean()
+"""
+FIT_CODE = """
+preds = linear1(xb)
+loss = mnist_loss(preds - threshold, yb)      # the loss sees logit - threshold
+"""
+
+def lesson_code(code: str) -> None:
+    with st.expander("The lesson's code"):
+        st.code(code.strip(), language="python")
+
+
+# --- buttons (callbacks run before the script, so the page draws the new state at once) ---------
+def on_train() -> None:
+    t = get_trainer()
+    if st.session_state.get(RUNNING):
+        st.session_state[RUNNING] = False
+    elif t.status == "diverged":
+        st.session_state[NOTICE] = "Training stopped on a NaN/inf: press Reset to start again."
+    elif t.status == "done":
+        st.session_state[NOTICE] = (f"Finished {t.epoch} epochs. Raise Epochs to train on, or press Reset "
+                                    f"to start again from fresh random weights.")
+    else:
+        st.session_state[RUNNING] = True
+
+
+def on_step() -> None:
+    t = get_trainer()
+    st.session_state[RUNNING] = False
+    if t.status != "diverged":
+        t.train_step()  # one mini-batch, also past the last epoch
+
+
+def on_epoch() -> None:
+    t = get_trainer()
+    st.session_state[RUNNING] = False
+    if t.status != "diverged":
+        if t.status == "done":
+            t.status = "training"  # one more epoch past the end: the Trainer stops at the next boundary
+        t.advance_epoch()
+
+
+def on_reset() -> None:
+    st.session_state[RUNNING] = False
+    t = reset_trainer()
+    st.session_state[FIT_FROM] = (0, t.params()[1])
+
+
+# --- controls ------------------------------------------------------------------------------------
+def controls(cfg: TrainConfig) -> dict:
+    """Draw the settings in the sidebar; return the values of the ones drawn in this run."""
+    drawn = []
+
+    def widget(name, draw, *args, **kw):
+        seed_widget(name)
+        draw(*args, key=name, help=spec(name)["help"].capitalize() + ".", **kw)
+        drawn.append(name)
+
+    sb = st.sidebar
+    with sb:
+        st.subheader("Training settings")
+        widget("lr", st.select_slider, "Learning rate (lr)", options=sorted({*LR_GRID, cfg.lr}),
+               format_func=lambda v: f"{v:g}")
+        widget("threshold", st.slider, "Threshold on the logit", min_value=-10.0, max_value=10.0, step=0.1)
+        t = float(st.session_state["threshold"])
+        st.caption(f"sigmoid({t:g}) = **{1 / (1 + np.exp(-t)):.3f}**: the model says {cfg.positive} when "
+                   f"its logit is above {t:g}, i.e. its probability is above {1 / (1 + np.exp(-t)):.3f}.")
+        widget("fit_threshold", st.toggle, "Train for this threshold")
+        if SPEED not in st.session_state:
+            st.session_state[SPEED] = DEFAULT_SPEED
+        st.session_state["speed"] = st.session_state[SPEED]
+        st.select_slider("Speed (steps per redraw)", SPEEDS, key="speed",
+                         on_change=lambda: st.session_state.update({SPEED: st.session_state["speed"]}),
+                         help="Mini-batch steps between two redraws (5 redraws a second): 1 to watch every "
+                              "step, 'fastest' to train as fast as the page can while still redrawing.")
+        widget("epochs", st.number_input, "Epochs", min_value=1, max_value=200, step=1)
+        widget("loss", st.radio, "Loss", options=("mnist", "bce"), horizontal=True,
+               format_func=lambda v: {"mnist": "mnist_loss", "bce": "cross-entropy"}[v])
+        widget("positive", st.radio, "Positive digit (label 1)", options=(3, 7), horizontal=True)
+        if not is_presentation():
+            st.subheader("Advanced")
+            widget("bs", st.number_input, "Batch size (bs)", min_value=1, max_value=4096, step=1)
+            widget("std", st.number_input, "Init std", min_value=0.0, max_value=1e38, step=0.1, format="%g")
+            widget("seed", st.number_input, "Seed", min_value=0, max_value=2**31 - 1, step=1)
+            sources = ("embedded", "mnist") + (() if cfg.source in ("embedded", "mnist") else (cfg.source,))
+            widget("source", st.selectbox, "Data", options=sources,
+                   format_func=lambda v: {"embedded": "embedded sample (2,102 digits)",
+                                          "mnist": "full MNIST (downloads once)"}.get(v, v))
+    return {name: st.session_state[name] for name in drawn}
+
+
+def apply(cfg: TrainConfig, values: dict) -> None:
+    """Write widget changes to the config and the trainer; reset (and say so) when they must."""
+    kinds = {n: type(FIELDS[n].default) for n in values}
+    try:
+        new = replace(cfg, **{n: kinds[n](v) for n, v in values.items()})
+    except ValueError as e:
+        st.error(f"That setting was not applied: {e}.")
+        return
+    if new == cfg:
+        return
+    set_config(new)
+    t = get_trainer()
+    changed = t.update(new)
+    if changed:
+        st.session_state[RUNNING] = False
+        t = reset_trainer()
+        what = ", ".join(f"the {LABELS[n]} ({getattr(cfg, n)} → {getattr(new, n)})" for n in changed)
+        st.session_state[NOTICE] = (f"Reset to fresh random weights (seed {new.seed}): you changed {what}, "
+                                    f"which makes it a different experiment.")
+    if new.fit_threshold and (changed or not cfg.fit_threshold):
+        st.session_state[FIT_FROM] = (t.step, t.params()[1])
+
+
+# --- the live views ------------------------------------------------------------------------------
+def epoch_accuracy(t, threshold: float) -> EpochAccuracy:
+    acc = st.session_state.get(ACCURACY)
+    if acc is None or acc.trainer is not t or acc.threshold != threshold:
+        acc = st.session_state[ACCURACY] = EpochAccuracy(t, threshold)
+    return acc.update()
+
+
+def live_views() -> None:
+    """One slice of training (while running), then every view that depends on the weights."""
+    t, cfg = get_trainer(), get_config()
+    if st.session_state.get(RUNNING):
+        speed = st.session_state.get(SPEED, DEFAULT_SPEED)
+        if speed == FASTEST:
+            t.advance(seconds=FASTEST_SECONDS)
+        else:
+            t.advance(n_steps=speed)
+        if t.finished:  # done or diverged: a full rerun turns Pause back into Train and stops the timer
+            st.session_state[RUNNING] = False
+            st.rerun()
+
+    h = fig_height(260)
+    positive, other = cfg.positive, other_digit(cfg.positive)
+    logits = t.valid_logits().numpy().ravel()
+    targets = t.valid_y.numpy().ravel()
+    valid_acc = float(accuracy_sweep(logits, targets, [cfg.threshold])[0])
+    acc = epoch_accuracy(t, cfg.threshold)
+    recent = t.step_loss[-t.steps_per_epoch:]
+
+    m = st.columns(4)
+    m[0].metric("Valid accuracy", f"{valid_acc:.1%}")
+    m[1].metric("Train loss", f"{np.mean(recent):.4f}" if recent else "—",
+                help="Mean loss of the last epoch's worth of mini-batches")
+    m[2].metric("Epoch", f"{t.epoch} / {cfg.epochs}")
+    m[3].metric("Step", f"{t.step}")
+    total = max(t.total_steps, t.step, 1)
+    st.progress(min(1.0, t.step / total), text=f"epoch {t.epoch} of {cfg.epochs} · step {t.step} of {total}"
+                + (" · finished" if t.status == "done" else ""))
+    if t.step == 0:
+        st.info(f"The weights are random, so the model is guessing: accuracy is about 50 % and the "
+                f"{positive}s and {other}s overlap in the histogram below. Press Train.", icon="🎲")
+
+    # While training, the charts are static pictures (no hover): each redraw replaces them anyway,
+    # and a static plotly chart costs the browser about half as much to draw.
+    chart = dict(width="stretch", config={"displayModeBar": False, "staticPlot": bool(st.session_state.get(RUNNING))})
+    st.plotly_chart(figures.learning_curves(
+        t.step_loss, [r.step for r in t.epochs], [r.valid_loss for r in t.epochs], acc.train, acc.valid,
+        "mnist_loss" if cfg.loss == "mnist" else "cross-entropy", cfg.threshold, height=h), **chart)
+    st.caption("**Loss** is what SGD pushes down: measured on each mini-batch while training (so it jumps "
+               "around) and once per epoch on the valid digits, which the model never trains on. **Accuracy** "
+               "is what we care about, but it can't guide SGD: it only changes when a digit crosses the "
+               "threshold, so its gradient is almost always 0.")
+    lesson_code(LOSS_CODE + ACCURACY_CODE)
+
+    left, right = st.columns([1, 1.15])
+    with left:
+        change = st.toggle("Show what training changed", key="weights_change",
+                           help="The weights minus the random ones they started from")
+        w = t.params()[0] - (t.snapshots[0][0] if change else 0)
+        st.plotly_chart(figures.weight_heatmap_live(w, positive, height=fig_height(370),
+                                                    name="change" if change else "weight"), **chart)
+        st.caption(f"**The 784 weights** as the 28×28 picture they are. Blue pixels push the logit up "
+                   f"(toward {positive}), red ones down (toward {other}). The random start (std {cfg.std:g}) "
+                   f"hides what SGD adds: switch on *what training changed* to see the {positive} appear.")
+        lesson_code(WEIGHTS_CODE)
+    with right:
+        span = logit_span(logits)
+        sweep = np.linspace(-span, span, SWEEP_POINTS)
+        st.plotly_chart(figures.threshold_view(logits, targets == 1, cfg.threshold, positive, sweep,
+                                               accuracy_sweep(logits, targets, sweep), valid_acc, span=span,
+                                               height=fig_height(400)), **chart)
+        st.caption(f"**Each valid digit's logit** (top): right of the dashed threshold the model says "
+                   f"{positive}. Training pulls the {positive}s right and the {other}s left. **Accuracy at "
+                   f"every threshold** (bottom): moving the threshold changes decisions, not weights.")
+        lesson_code(HISTOGRAM_CODE + SWEEP_CODE)
+
+    if cfg.fit_threshold:
+        step0, bias0 = st.session_state.get(FIT_FROM) or (0, t.snapshots[0][1])
+        bias = t.params()[1]
+        f = st.columns([1, 1, 2])
+        f[0].metric(f"Bias at step {step0}", f"{bias0:+.3f}")
+        f[1].metric("Bias now", f"{bias:+.3f}", delta=f"{bias - bias0:+.3f}", delta_color="off")
+        f[2].caption(f"**Training for threshold {cfg.threshold:g}**: the loss sees `logit - threshold`, so SGD "
+                     f"moves the bias up by about {cfg.threshold:g} to make up for it, and accuracy at this "
+                     f"threshold ends as good as an ordinary model's at 0.")
+        with f[2]:
+            lesson_code(FIT_CODE)
+
+
+# --- the page ------------------------------------------------------------------------------------
+st.title("Train: watch the model learn")
+st.markdown(
+    "Press **Train** and watch 784 random weights and a bias become a 3-vs-7 detector, one mini-batch "
+    "at a time: the loss falls, accuracy climbs from about 50 %, and the weights take the shape of the "
+    "digits. Drag the learning rate or the threshold while it runs.")
+
+cfg = get_config()
+apply(cfg, controls(cfg))
+try:
+    trainer = get_trainer()
+except DataError as e:
+    st.error(f"{e} The embedded sample is used instead.")
+    set_config(replace(get_config(), source="embedded"))
+    trainer = reset_trainer()
+if FIT_FROM not in st.session_state:
+    st.session_state[FIT_FROM] = (trainer.step, trainer.params()[1])
+running = bool(st.session_state.get(RUNNING)) and not trainer.finished
+st.session_state[RUNNING] = running
+
+b = st.columns([1.2, 1, 1, 1, 4])
+b[0].button("Pause" if running else "Train", key="train_button", type="primary", on_click=on_train,
+            width="stretch", help="Run the lesson's training loop, redrawing as it goes")
+b[1].button("Step", key="step_button", on_click=on_step, width="stretch", help="Train on one mini-batch")
+b[2].button("Epoch", key="epoch_button", on_click=on_epoch, width="stretch", help="Train one epoch")
+b[3].button("Reset", key="reset_button", on_click=on_reset, width="stretch",
+            help="Fresh random weights from the seed")
+if trainer.data.notice:
+    st.info(trainer.data.notice)
+if NOTICE in st.session_state:
+    st.info(st.session_state.pop(NOTICE), icon="🔄")
+if trainer.status == "diverged":
+    st.warning(trainer.message, icon="⚠️")
+    st.button("Reset to fresh random weights", key="reset_after_divergence", on_click=on_reset)
+
+st.fragment(run_every=REDRAW_SECONDS if running else None)(live_views)()

@@ -1,0 +1,149 @@
+"""The Train page's numbers (mnist37.metrics) and figures (mnist37.figures, Train page section).
+
+The live figures skip plotly's validation when they are built (they are redrawn several times a
+second), so every one of them is validated in full here.
+"""
+import base64
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+import torch
+
+from mnist37 import data, figures
+from mnist37.metrics import EpochAccuracy, accuracy_sweep, logit_span, thin
+from mnist37.model import accuracy
+from mnist37.train import TrainConfig, Trainer
+
+
+@pytest.fixture(scope="module")
+def trained():
+    torch.set_num_threads(1)
+    return Trainer(TrainConfig(epochs=3), data.load_embedded()).run()
+
+
+class Spec(dict):
+    __getattr__ = dict.__getitem__
+
+
+def _decode(d: dict):
+    """A JSON object back as Spec, plotly's typed arrays ({dtype, bdata, shape}) as numpy arrays."""
+    if set(d) in ({"dtype", "bdata"}, {"dtype", "bdata", "shape"}):
+        a = np.frombuffer(base64.b64decode(d["bdata"]), dtype=d["dtype"])
+        return a.reshape([int(n) for n in str(d["shape"]).split(",")]) if "shape" in d else a
+    return Spec(d)
+
+
+def validated(fig: go.Figure) -> Spec:
+    """The figure as the browser gets it (strict JSON, decoded back), after plotly's full validation."""
+    go.Figure(fig.to_dict())  # raises on any invalid property or value
+    text = pio.to_json(fig, validate=True)
+    return json.loads(text, object_hook=_decode,
+                      parse_constant=lambda c: pytest.fail(f"non-JSON constant {c} in the figure"))
+
+
+def test_accuracy_sweep_matches_the_lessons_accuracy_at_every_threshold():
+    gen = torch.Generator().manual_seed(0)
+    logits = torch.randn(500, 1, generator=gen) * 4
+    logits[::37] = float("nan")
+    logits[5], logits[6] = float("inf"), float("-inf")
+    targets = (torch.rand(500, 1, generator=gen) > 0.4).float()
+    thresholds = np.concatenate([np.linspace(-12, 12, 97), logits[:20, 0].numpy()])  # include exact ties
+    swept = accuracy_sweep(logits.numpy(), targets.numpy(), thresholds)
+    expected = [accuracy(logits, targets, float(t)) for t in thresholds if np.isfinite(t)]
+    assert swept[np.isfinite(thresholds)] == pytest.approx(expected, abs=1e-12)
+
+
+def test_accuracy_sweep_on_a_trained_model(trained):
+    z, y = trained.valid_logits().numpy(), trained.valid_y.numpy()
+    assert accuracy_sweep(z, y, [0.0])[0] == trained.valid_accuracy(0.0)
+    assert accuracy_sweep(z, y, [-1e9, 1e9]).tolist() == [y.mean(), 1 - y.mean()]  # all 3s / all 7s
+
+
+def test_thin_keeps_short_curves_and_averages_long_ones():
+    x, y = thin([3.0, 1.0, 2.0], 10)
+    assert x.tolist() == [1, 2, 3] and y.tolist() == [3, 1, 2]
+    v = np.random.default_rng(0).random(1003)
+    x, y = thin(v, 100)
+    assert len(x) == len(y) == 100
+    assert 1 <= x[0] < x[-1] <= 1003 and np.all(np.diff(x) > 0)
+    edges = np.linspace(0, 1003, 101).astype(int)
+    assert (y * np.diff(edges)).sum() == pytest.approx(v.sum())  # every step counted exactly once
+
+
+def test_logit_span():
+    assert logit_span([0.5, -3]) == 10
+    assert logit_span([-10.5]) == 20
+    assert logit_span([21, np.nan, np.inf]) == 50
+    assert logit_span([130]) == 200
+    assert logit_span([]) == 10
+
+
+def test_epoch_accuracy_matches_history_and_starts_at_the_random_weights(trained):
+    acc = EpochAccuracy(trained, 0.5).update()
+    h = trained.history(0.5)
+    assert acc.epochs == [0, 1, 2, 3]
+    assert acc.train[1:] == h["train_accuracy"] and acc.valid[1:] == h["valid_accuracy"]
+    fresh = Trainer(trained.cfg, trained.data)  # same seed: the same random weights as epoch 0
+    assert acc.valid[0] == fresh.valid_accuracy(0.5)
+    assert len(acc.update().valid) == 4  # a second update adds nothing
+
+
+def test_epoch_accuracy_extends_as_epochs_finish():
+    t = Trainer(TrainConfig(epochs=3), data.load_embedded())
+    acc = EpochAccuracy(t, 0.0)
+    assert len(acc.update().valid) == 1
+    t.advance_epoch()
+    t.advance_epoch()
+    assert acc.update().valid[1:] == t.history(0.0)["valid_accuracy"]
+
+
+def test_learning_curves(trained):
+    losses = list(np.linspace(1, 0.1, 1000))
+    acc = EpochAccuracy(trained, 0.0).update()
+    spec = validated(figures.learning_curves(losses, [7, 14, 21], [0.3, 0.2, 0.1], acc.train, acc.valid,
+                                             "mnist_loss", max_points=300))
+    train, valid, train_acc, valid_acc = spec.data
+    assert len(train.x) == 300  # thinned
+    assert list(valid.x) == [7, 14, 21]
+    assert list(valid_acc.x) == [0, 1, 2, 3] and valid_acc.xaxis == "x2"
+    assert list(valid_acc.y) == pytest.approx(acc.valid)
+    assert spec.layout.yaxis.title.text == "mnist_loss"
+    validated(figures.learning_curves([], [], [], [0.5], [0.5]))  # before the first step
+
+
+def test_threshold_view_counts_every_finite_logit_and_marks_the_threshold():
+    z = np.array([-30.0, -2, -1, 0.5, 3, 12, np.nan, np.inf])
+    pos = np.array([0, 0, 1, 1, 1, 1, 1, 0], bool)
+    sweep = np.linspace(-50, 50, 11)
+    spec = validated(figures.threshold_view(z, pos, 2.0, positive=7, sweep=sweep,
+                                            sweep_accuracy=accuracy_sweep(z, pos, sweep), span=logit_span(z)))
+    sevens, threes, curve, mark = spec.data
+    assert sevens.name == "valid 7s" and threes.name == "valid 3s"
+    assert sum(sevens.y) == 4  # the 7s' finite logits (nan dropped)
+    assert sum(threes.y) == 2  # the 3s' (inf dropped)
+    assert spec.layout.shapes[0].x0 == 2.0 and list(mark.x) == [2.0]
+    assert spec.layout.xaxis.range == [-50, 50]
+    texts = [a.text for a in spec.layout.annotations]
+    assert "called 7 →" in texts and "← called 3" in texts
+
+
+def test_threshold_view_with_overflowed_logits():
+    z = np.full(10, np.nan)
+    validated(figures.threshold_view(z, np.arange(10) % 2 == 0, 0.0, sweep=np.linspace(-10, 10, 5),
+                                     sweep_accuracy=np.full(5, 0.5)))
+
+
+def test_weight_heatmap_live_is_the_weight_heatmap_with_new_weights():
+    w = np.random.default_rng(1).standard_normal(784)
+    trace = validated(figures.weight_heatmap_live(w, positive=7, height=300)).data[0]
+    ref = figures.weight_heatmap(w, positive=7, height=300).data[0].to_plotly_json()
+    assert np.allclose(np.asarray(trace.z).ravel(), w.astype(np.float32))
+    assert trace.zmax == pytest.approx(np.abs(w).max()) and trace.zmin == -trace.zmax
+    assert trace.colorbar == ref["colorbar"]  # the legend: blue -> 7, red -> 3
+    assert "blue → 7" in trace.colorbar.title.text
+    assert "row %{y}, col %{x}" in trace.hovertemplate and "weight" in trace.hovertemplate
+    w[3] = np.nan  # an overflowed model still draws
+    validated(figures.weight_heatmap_live(w))
