@@ -86,3 +86,12 @@ def logit_span(logits, minimum: float = 10.0) -> float:
         if m * power >= top:
             return float(m * power)
     return top
+
+
+def class_midpoint(logits, targets) -> float:
+    """Halfway between the mean logit of the positive digit's images and the other digit's: where
+    the two clouds of logits meet, i.e. the threshold they are best split at (roughly)."""
+    z = np.asarray(logits, dtype=np.float64).ravel()
+    y = np.asarray(targets).ravel() == 1
+    means = [z[m][np.isfinite(z[m])].mean() if np.isfinite(z[m]).any() else np.nan for m in (y, ~y)]
+    return float((means[0] + means[1]) / 2)

@@ -1,0 +1,220 @@
+"""The Train page through Streamlit's AppTest: defaults, widgets by key, the buttons, live training
+in the fragment (one slice per run), threshold changes, resets and divergence."""
+from dataclasses import replace
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mnist37.metrics import class_midpoint
+from mnist37.train import TrainConfig, Trainer
+
+TIMEOUT = 120  # seconds per run: generous, the machine is shared
+
+
+def open_train(**query) -> AppTest:
+    at = AppTest.from_file("../streamlit_app.py", default_timeout=TIMEOUT)
+    for k, v in query.items():
+        at.query_params[k] = str(v)
+    at.run()
+    at.switch_page("pages/train.py").run()
+    assert not at.exception
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def accuracy(at: AppTest) -> float:
+    return float(metric(at, "Valid accuracy").rstrip("%")) / 100
+
+
+def step(at: AppTest) -> int:
+    return int(metric(at, "Step"))
+
+
+def labels(at: AppTest) -> list[str]:
+    return [b.label for b in at.button]
+
+
+def test_page_runs_at_the_lessons_defaults():
+    at = open_train()
+    d = TrainConfig()
+    assert at.title[0].value.startswith("Train")
+    assert [m.label for m in at.metric][:4] == ["Valid accuracy", "Train loss", "Epoch", "Step"]
+    assert step(at) == 0 and metric(at, "Epoch") == f"0 / {d.epochs}"
+    assert 0.3 < accuracy(at) < 0.7  # random weights
+    assert any("random" in i.value and "50 %" in i.value for i in at.info)
+    assert at.select_slider(key="lr").value == d.lr
+    assert at.slider(key="threshold").value == d.threshold
+    assert at.number_input(key="bs").value == d.bs and at.number_input(key="epochs").value == d.epochs
+    assert at.number_input(key="std").value == d.std and at.number_input(key="seed").value == d.seed
+    assert at.radio(key="loss").value == d.loss and at.radio(key="positive").value == d.positive
+    assert at.selectbox(key="source").value == d.source
+    assert at.toggle(key="fit_threshold").value is False
+    assert {"Train", "Step", "Epoch", "Reset"} <= set(labels(at))
+    assert len(at.get("plotly_chart")) == 3
+    assert len(at.expander) >= 3  # the lesson's code under each view
+    assert any("sigmoid(0) = **0.500**" in c.value for c in at.caption)
+
+
+def test_sliders_set_by_key_reach_the_config_and_the_trainer():
+    at = open_train()
+    at.slider(key="threshold").set_value(1.0).run()
+    at.select_slider(key="lr").set_value(0.1).run()
+    at.number_input(key="epochs").set_value(5).run()
+    cfg, trainer = at.session_state["config"], at.session_state["trainer"]
+    assert (cfg.lr, cfg.threshold, cfg.epochs) == (0.1, 1.0, 5)
+    assert trainer.cfg == cfg
+    assert metric(at, "Epoch") == "0 / 5"
+    assert any("sigmoid(1) = **0.731**" in c.value for c in at.caption)
+    assert not at.exception
+
+
+def test_step_advances_one_mini_batch_and_epoch_one_epoch():
+    at = open_train()
+    at.button(key="step_button").click().run()
+    assert step(at) == 1 and metric(at, "Epoch").startswith("0 /")
+    at.button(key="step_button").click().run()
+    assert step(at) == 2
+    at.button(key="epoch_button").click().run()
+    assert metric(at, "Epoch").startswith("1 /")
+    assert step(at) == at.session_state["trainer"].steps_per_epoch
+    assert not at.exception
+
+
+def test_train_then_reruns_raise_valid_accuracy_and_lr_changes_apply_without_reset():
+    at = open_train()
+    before = accuracy(at)
+    at.button(key="train_button").click().run()
+    assert "Pause" in labels(at) and "Train" not in labels(at)
+    for _ in range(3):
+        at.run()  # the fragment trains one slice per run
+    mid = step(at)
+    assert mid >= 10
+    trainer = at.session_state["trainer"]
+    at.select_slider(key="lr").set_value(0.5).run()  # while training
+    assert at.session_state["trainer"] is trainer and trainer.cfg.lr == 0.5  # same model, new lr
+    assert step(at) > mid  # and training went on
+    for _ in range(3):
+        at.run()
+    assert accuracy(at) > max(before, 0.8)
+    at.button(key="train_button").click().run()  # Pause
+    assert "Train" in labels(at)
+    paused = step(at)
+    at.run()
+    assert step(at) == paused
+    assert not at.exception
+
+
+def test_training_to_the_end_at_the_fastest_speed_turns_pause_back_into_train():
+    at = open_train(epochs=3)
+    at.select_slider(key="speed").set_value("fastest").run()
+    at.button(key="train_button").click().run()
+    for _ in range(10):
+        if "Train" in labels(at):
+            break
+        at.run()
+    trainer = at.session_state["trainer"]
+    assert trainer.status == "done" and metric(at, "Epoch") == "3 / 3"
+    assert "Train" in labels(at)
+    at.button(key="train_button").click().run()  # Train on a finished run says what to do
+    assert any("Finished 3 epochs" in i.value for i in at.info)
+    assert not at.exception
+
+
+def test_threshold_changes_valid_accuracy_without_training():
+    at = open_train()
+    at.button(key="epoch_button").click().run()
+    at.button(key="epoch_button").click().run()
+    steps, acc = step(at), accuracy(at)
+    trainer = at.session_state["trainer"]
+    at.slider(key="threshold").set_value(4.0).run()
+    assert step(at) == steps and at.session_state["trainer"] is trainer
+    assert accuracy(at) != acc
+    assert accuracy(at) == pytest.approx(trainer.valid_accuracy(4.0), abs=0.0005)  # shown as 65.2%
+    at.slider(key="threshold").set_value(0.0).run()
+    assert accuracy(at) == acc and step(at) == steps
+
+
+def test_changing_the_loss_resets_and_says_why():
+    at = open_train()
+    at.button(key="step_button").click().run()
+    at.radio(key="loss").set_value("bce").run()
+    assert step(at) == 0 and at.session_state["trainer"].cfg.loss == "bce"
+    assert any("Reset to fresh random weights" in i.value and "loss" in i.value for i in at.info)
+    assert not at.exception
+
+
+def test_huge_init_std_overflows_into_a_warning_with_a_reset_offer():
+    at = open_train()
+    at.number_input(key="std").set_value(1e38).run()
+    at.button(key="train_button").click().run()
+    at.run()
+    assert not at.exception
+    assert at.session_state["trainer"].status == "diverged"
+    warning = " ".join(w.value for w in at.warning)
+    assert "Training stopped" in warning and "nan" in warning
+    assert "Train" in labels(at)  # no longer running
+    at.button(key="reset_after_divergence").click().run()
+    assert not at.warning and at.session_state["trainer"].status == "ready"
+    assert not at.exception
+
+
+def test_lr_10_with_cross_entropy_trains_without_diverging():
+    """BCE's gradient is bounded (sigmoid - target), so even lr = 10 stays finite on this data."""
+    at = open_train(epochs=3)
+    at.select_slider(key="lr").set_value(10.0).run()
+    at.radio(key="loss").set_value("bce").run()
+    at.select_slider(key="speed").set_value("fastest").run()
+    at.button(key="train_button").click().run()
+    for _ in range(10):
+        if at.session_state["trainer"].finished:
+            break
+        at.run()
+    assert at.session_state["trainer"].status == "done"
+    assert not at.warning and not at.exception
+    assert accuracy(at) > 0.9
+
+
+def test_train_for_this_threshold_shows_bias_and_logits_before_and_after():
+    at = open_train()
+    at.slider(key="threshold").set_value(3.0).run()
+    at.toggle(key="fit_threshold").set_value(True).run()
+    assert any(m.label == "Bias at step 0" for m in at.metric)
+    at.select_slider(key="speed").set_value("fastest").run()
+    at.button(key="train_button").click().run()
+    for _ in range(10):
+        if at.session_state["trainer"].finished:
+            break
+        at.run()
+    trainer = at.session_state["trainer"]
+    assert trainer.cfg.fit_threshold and trainer.status == "done"
+    assert metric(at, "Bias now") == f"{trainer.params()[1]:+.3f}"
+    # The same run without the option, read at the same threshold: worse, and its logits sit lower.
+    plain = Trainer(replace(trainer.cfg, fit_threshold=False), trainer.data).run()
+    assert accuracy(at) > plain.valid_accuracy(3.0)
+    z, y = plain.valid_logits().numpy(), plain.valid_y.numpy()
+    assert float(metric(at, "Logit midpoint now")) > class_midpoint(z, y) + 2  # moved by about 3
+    assert not at.exception
+
+
+def test_presentation_mode_hides_the_advanced_controls():
+    at = open_train()
+    at.session_state["presentation"] = True  # what the sidebar's "Presentation mode" toggle sets
+    at.run()
+    keys = {w.key for w in at.number_input} | {w.key for w in at.selectbox}
+    assert "bs" not in keys and "std" not in keys and "seed" not in keys and "source" not in keys
+    assert at.select_slider(key="lr").value == 1.0 and at.slider(key="threshold") is not None
+    at.button(key="step_button").click().run()
+    assert step(at) == 1 and at.session_state["config"].bs == 256
+    assert not at.exception
+
+
+@pytest.mark.parametrize("query", [{"lr": "0.3", "threshold": "-2.5"}, {"lr": "oops"}])
+def test_settings_from_the_link(query):
+    at = open_train(**query)
+    cfg = at.session_state["config"]
+    assert at.select_slider(key="lr").value == cfg.lr  # an lr off the grid is added to it
+    assert at.slider(key="threshold").value == cfg.threshold
+    assert not at.exception
