@@ -1,0 +1,64 @@
+"""The Train page in Chromium: press Train, watch Valid accuracy pass 90 %, drag the learning rate
+with the keyboard while it trains, and see training go on with no error on the page."""
+import re
+
+import pytest
+
+from tests.conftest import metric_value, wait_for_app
+
+pytestmark = pytest.mark.browser
+TIMEOUT = 120_000  # ms: generous, the machine is shared
+
+
+def step(page) -> int:
+    return int(metric_value(page, "Step"))
+
+
+def valid_accuracy(page) -> float:
+    return float(metric_value(page, "Valid accuracy").rstrip("%")) / 100
+
+
+def wait_until(page, js_condition: str, timeout: float = TIMEOUT) -> None:
+    page.wait_for_function(js_condition, timeout=timeout, polling=200)
+
+
+METRIC_JS = """(label) => {
+  const m = [...document.querySelectorAll('[data-testid="stMetric"]')]
+    .find(e => e.querySelector('[data-testid="stMetricLabel"]')?.innerText.trim() === label);
+  return m ? parseFloat(m.querySelector('[data-testid="stMetricValue"]').innerText) : NaN;
+}"""
+
+
+def test_train_live_and_change_the_learning_rate_while_it_runs(server, page):
+    page.goto(server.url + "/")  # the app's entry first, as a visitor would
+    wait_for_app(page)
+    page.goto(server.url + "/train?epochs=60")  # a longer run than the lesson's 20 epochs
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=TIMEOUT)
+    wait_for_app(page)
+    assert step(page) == 0
+
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=TIMEOUT)
+    page.wait_for_function(f"() => ({METRIC_JS})('Valid accuracy') > 90", timeout=TIMEOUT, polling=200)
+    assert valid_accuracy(page) > 0.90
+
+    lr = page.locator('[data-testid="stSlider"]').filter(has_text="Learning rate")
+    lr.locator('input[type="range"]').focus()
+    page.keyboard.press("ArrowLeft")  # 1 -> 0.5 on the log grid
+    expect_lr = re.compile(r"^0\.5$")
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stSlider"]')]
+             .find(s => s.innerText.includes('Learning rate'))
+             ?.querySelector('input[type="range"]')?.getAttribute('aria-valuetext') === '0.5'""",
+        timeout=TIMEOUT, polling=200)
+    assert expect_lr.match(lr.locator('input[type="range"]').get_attribute("aria-valuetext"))
+
+    after = step(page)
+    page.wait_for_function(f"() => ({METRIC_JS})('Step') >= {after + 10}", timeout=TIMEOUT, polling=200)
+    assert page.get_by_role("button", name="Pause", exact=True).count() == 1  # still training, no reset
+    assert step(page) >= after + 10
+
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.get_by_role("button", name="Train", exact=True).wait_for(timeout=TIMEOUT)
