@@ -89,6 +89,29 @@ def draw_and_predict() -> None:
             prep, error = read_upload()
     threshold = float(st.session_state["threshold"])
     inf = infer(prep.x, model.weights, model.bias, threshold, model.positive) if prep is not None else None
+    up, down = top_contributions(prep.x, model.weights, k=3) if prep is not None else ([], [])
+
+    with right:  # laid out top to bottom, but filled numbers first: the Decision shows before the figures
+        sum_box, sigmoid_box, metrics_box = st.container(), st.container(), st.container()
+        t = spec("threshold")
+        st.slider("④ Threshold on the logit", float(t["min"]), float(t["max"]), step=0.1, key="threshold",
+                  on_change=save_threshold,
+                  help=f"Decide {model.positive} when logit > threshold (0 ⇔ probability 0.5). "
+                       "The same setting as on the Train page.")
+    if inf is not None:
+        c1, c2, c3 = metrics_box.columns([1.05, 1.05, 0.9])
+        c1.metric("Logit", f"{inf.logit:+.2f}", help="Σ x·w + bias")
+        c2.metric("Probability", probability_text(inf.probability),
+                  help=f"sigmoid(logit): the model's probability that this is a {model.positive}")
+        c3.metric("Decision", str(inf.decision),
+                  help=f"{model.positive} if logit > threshold ({threshold:g}), else {inf.negative}")
+        plus, minus = inf.sums()
+        n_up, n_down = inf.n_pushing
+        sum_box.markdown(
+            f"③ **Σ x·w + bias = logit**  \n:blue[**{plus:+.2f}**] ({n_up} pixels toward {inf.positive}) "
+            f":red[**{minus:+.2f}**] ({n_down} toward {inf.negative}) **{inf.bias:+.2f}** (bias) "
+            f"= **{inf.logit:+.2f}**")
+        sum_box.caption(f"Largest x·w at (row, col): {terms_text(up, '▲')}  \n{terms_text(down, '▼')}")
 
     with mid:
         if prep is None:
@@ -101,7 +124,6 @@ def draw_and_predict() -> None:
             st.caption(f"The model's 784 weights, which your digit's pixels will be multiplied by: "
                        f"blue pushes toward {model.positive}, red toward {other_digit(model.positive)}.")
         else:
-            up, down = top_contributions(prep.x, model.weights, k=3)
             st.plotly_chart(figures.model_input(prep.x, height=170), key="draw_input",
                             config={"displayModeBar": False})
             st.caption("① What the model sees: 28×28 pixels x, from 0 (black) to 1 (white).")
@@ -110,31 +132,9 @@ def draw_and_predict() -> None:
                             key="draw_contrib", config={"displayModeBar": False})
             st.caption(f"② Each pixel times its weight, x·w, in the weights' colours: blue pushes "
                        f"toward {inf.positive}, red toward {inf.negative}.")
-    with right:
-        if inf is not None:
-            plus, minus = inf.sums()
-            n_up, n_down = inf.n_pushing
-            st.markdown(
-                f"③ **Σ x·w + bias = logit**  \n:blue[**{plus:+.2f}**] ({n_up} pixels toward {inf.positive}) "
-                f":red[**{minus:+.2f}**] ({n_down} toward {inf.negative}) **{inf.bias:+.2f}** (bias) "
-                f"= **{inf.logit:+.2f}**")
-            st.caption(f"Largest x·w at (row, col): {terms_text(up, '▲')}  \n"
-                       f"{terms_text(down, '▼')}")
-        st.plotly_chart(figures.sigmoid_decision(inf.logit if inf else None, threshold, model.positive,
-                                                 height=200),
-                        key="draw_sigmoid", config={"displayModeBar": False})
-        if inf is not None:
-            c1, c2, c3 = st.columns([1.15, 1.1, 0.85])
-            c1.metric("Logit", f"{inf.logit:+.2f}", help="Σ x·w + bias")
-            c2.metric("Probability", probability_text(inf.probability),
-                      help=f"sigmoid(logit): the model's probability that this is a {model.positive}")
-            c3.metric("Decision", str(inf.decision),
-                      help=f"{model.positive} if logit > threshold ({threshold:g}), else {inf.negative}")
-        t = spec("threshold")
-        st.slider("④ Threshold on the logit", float(t["min"]), float(t["max"]), step=0.1, key="threshold",
-                  on_change=save_threshold,
-                  help=f"Decide {model.positive} when logit > threshold (0 ⇔ probability 0.5). "
-                       "The same setting as on the Train page.")
+    sigmoid_box.plotly_chart(figures.sigmoid_decision(inf.logit if inf else None, threshold, model.positive,
+                                                      height=200),
+                             key="draw_sigmoid", config={"displayModeBar": False})
     done = f"Preprocessed like MNIST: {prep.describe()}. " if prep is not None else ""
     st.caption(f"{done}Model: {model.description}.")
 

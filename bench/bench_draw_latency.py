@@ -1,0 +1,181 @@
+"""Draw-page latency in Chromium: mouse-up to the updated Logit/Decision, p50 and p90 over 24 strokes (goal p50 <= 400 ms).
+
+A live `streamlit run streamlit_app.py` and Debian's Chromium (Playwright). Each measured stroke is
+drawn with the mouse on the canvas; the clock runs from mouse-up until the page shows the new Logit
+(or the Decision appears on a cleared canvas). The same strokes, measured the same way on a trivial
+canvas page (st_canvas and one st.metric computed from the pixels, nothing else), give the baseline
+in the same process: the floor set by the canvas's 200 ms send debounce and a Streamlit rerun.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, StreamlitServer, free_port  # noqa: E402
+from tests.test_browser_draw import SEVEN, THREE, draw, open_draw, wait_for_app  # noqa: E402
+
+N_STROKES = 24
+TRIVIAL_APP = '''import numpy as np
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+r = st_canvas(stroke_width=22, stroke_color="#FFFFFF", background_color="#000000", height=280, width=280,
+              return_image_data=True, key=f"c{st.session_state.get('n', 0)}")
+if st.button("Clear"):
+    st.session_state["n"] = st.session_state.get("n", 0) + 1
+    st.rerun()
+img = r.image_data
+if img is not None and img[..., 0].any():
+    st.metric("Logit", f"{img[..., 0].mean():.4f}")
+    st.metric("Decision", "7")
+'''
+
+# Extra strokes drawn onto a digit: each changes the ink, so the logit changes.
+EXTRA = [[(60, 250), (110, 255)], [(225, 40), (240, 95)], [(40, 120), (52, 170)], [(200, 250), (250, 240)]]
+METRIC_JS = """(label) => {
+  const m = [...document.querySelectorAll('[data-testid="stMetric"]')]
+     .find(e => e.querySelector('[data-testid="stMetricLabel"]')?.innerText.trim() === label);
+  return m ? m.querySelector('[data-testid="stMetricValue"]').innerText : null; }"""
+
+
+class TrivialServer:
+    """`streamlit run` of the trivial canvas page in a temporary folder, with the app's config."""
+
+    def __init__(self):
+        self.dir = Path(tempfile.mkdtemp(prefix="mnist37-trivial-"))
+        (self.dir / "app.py").write_text(TRIVIAL_APP)
+        shutil.copytree(ROOT / ".streamlit", self.dir / ".streamlit")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(self.port), "--server.address", "127.0.0.1"],
+            cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/_stcore/health", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("the trivial canvas app did not start in 60 s")
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _clear(page) -> None:
+    page.get_by_role("button", name="Clear").click()
+    page.wait_for_function(f"() => ({METRIC_JS})('Decision') === null", timeout=60_000)
+    page.wait_for_selector("canvas.upper-canvas", timeout=60_000)
+    wait_for_app(page)
+    time.sleep(0.3)
+
+
+SIGMOID_JS = """(v) => { const want = 'σ(' + parseFloat(v).toFixed(2) + ')';
+  return [...document.querySelectorAll('.js-plotly-plot text.annotation-text')]
+         .some(t => t.textContent.startsWith(want)); }"""
+
+
+def measure(page, n: int = N_STROKES, figures: list | None = None) -> list[float]:
+    """Seconds from mouse-up to the new Logit, for n strokes: a digit, then extra strokes onto it,
+    clearing (not timed) after every 4 strokes. With a `figures` list, also the seconds until the
+    sigmoid figure (the last one drawn) shows the new logit's point."""
+    times = []
+    i = 0
+    while len(times) < n:
+        if i % 4 == 0 and i:
+            _clear(page)
+        digit = (SEVEN, THREE)[(i // 4) % 2]
+        stroke = digit if i % 4 == 0 else [EXTRA[(i % 4 - 1 + i // 4) % len(EXTRA)]]
+        before = page.evaluate(METRIC_JS, "Logit")
+        *first, last = stroke
+        if first:
+            draw(page, first)
+        box = page.locator("canvas.upper-canvas").bounding_box()
+        page.mouse.move(box["x"] + last[0][0], box["y"] + last[0][1])
+        page.mouse.down()
+        for x, y in last[1:]:
+            page.mouse.move(box["x"] + x, box["y"] + y, steps=4)
+        t0 = time.perf_counter()
+        page.mouse.up()
+        page.wait_for_function(f"(b) => {{ const v = ({METRIC_JS})('Logit'); return v !== null && v !== b; }}",
+                               arg=before, polling="raf", timeout=60_000)
+        times.append(time.perf_counter() - t0)
+        if figures is not None:
+            logit = page.evaluate(METRIC_JS, "Logit")
+            page.wait_for_function(SIGMOID_JS, arg=logit, polling="raf", timeout=60_000)
+            figures.append(time.perf_counter() - t0)
+        wait_for_app(page)
+        time.sleep(0.4)  # a person's pause between strokes; lets the rerun finish
+        i += 1
+    return times
+
+
+def _stats(t: list[float]) -> dict:
+    a = np.asarray(t) * 1000
+    return {"p50_ms": float(np.percentile(a, 50)), "p90_ms": float(np.percentile(a, 90)),
+            "min_ms": float(a.min()), "max_ms": float(a.max()), "n": int(a.size)}
+
+
+def run() -> dict:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError("no chromium (make chromium)")
+    result = {"load_average_before": os.getloadavg()[0]}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for name in ("draw_page", "trivial_canvas"):
+                server = StreamlitServer() if name == "draw_page" else TrivialServer()
+                try:
+                    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+                    if name == "draw_page":
+                        open_draw(page, server.url)
+                    else:
+                        page.goto(server.url)
+                        page.wait_for_selector("canvas.upper-canvas", timeout=60_000)
+                        wait_for_app(page)
+                    measure(page, 2)  # warm-up: first script runs, caches, the default model
+                    _clear(page)
+                    figs = [] if name == "draw_page" else None
+                    result[name] = _stats(measure(page, figures=figs))
+                    if figs:
+                        result["draw_page_all_figures"] = _stats(figs)
+                    page.context.close()
+                finally:
+                    server.stop()
+        finally:
+            browser.close()
+    result["ratio_p50"] = result["draw_page"]["p50_ms"] / result["trivial_canvas"]["p50_ms"]
+    result["cpu_count"] = os.cpu_count()
+    result["load_average_after"] = os.getloadavg()[0]
+    return result
+
+
+def summary(r: dict) -> str:
+    d, t = r["draw_page"], r["trivial_canvas"]
+    return (f"   Draw page: mouse-up to new Logit p50 {d['p50_ms']:.0f} ms, p90 {d['p90_ms']:.0f} ms "
+            f"({d['n']} strokes; goal p50 <= 400 ms); all three figures redrawn: p50 "
+            f"{r['draw_page_all_figures']['p50_ms']:.0f} ms, p90 {r['draw_page_all_figures']['p90_ms']:.0f} ms\n"
+            f"   trivial canvas page: p50 {t['p50_ms']:.0f} ms, p90 {t['p90_ms']:.0f} ms; "
+            f"ratio Draw/trivial p50 {r['ratio_p50']:.2f} (load average {r['load_average_before']:.1f} -> "
+            f"{r['load_average_after']:.1f} on {r['cpu_count']} cores: timings scale with the machine's load)")
