@@ -7,7 +7,7 @@ import streamlit as st
 from mnist37 import baseline, figures
 from mnist37 import weights as wio
 from mnist37.model import other_digit
-from mnist37.train import TrainConfig, Trainer, to_strings
+from mnist37.train import TrainConfig, Trainer
 from pages.common import (TRAINER, UPLOADED, Model, current_model, fig_height, get_config, get_dataset,
                           is_presentation)
 
