@@ -10,7 +10,7 @@ from mnist37 import preprocess as pp
 from mnist37.inference import infer, probability_text, top_contributions
 from mnist37.model import other_digit
 from mnist37.train import spec
-from pages.common import current_model, seed_widget, update_config
+from pages.common import current_model, seed_widget, sync_url, update_config
 
 CANVAS = "draw_canvas"  # the canvas's key is f"{CANVAS}_{n}"; Clear starts a new canvas (n + 1)
 CANVAS_N = "draw_canvas_n"
@@ -35,7 +35,9 @@ def clear_canvas() -> None:
 
 
 def save_threshold() -> None:
+    """The slider writes the session's one threshold (the Train page's too) and the shareable link."""
     update_config(threshold=float(st.session_state["threshold"]))
+    sync_url()
 
 
 def read_canvas():
@@ -106,10 +108,13 @@ def draw_and_predict() -> None:
         c3.metric("Decision", str(inf.decision),
                   help=f"{model.positive} if logit > threshold ({threshold:g}), else {inf.negative}")
         plus, minus = inf.sums()
+        # shown to 2 decimals so that they add up to the logit shown (each within 0.015 of the exact sum)
+        plus, bias = round(plus, 2), round(inf.bias, 2)
+        minus = round(round(inf.logit, 2) - plus - bias, 2)
         n_up, n_down = inf.n_pushing
         sum_box.markdown(
             f"③ **Σ x·w + bias = logit**  \n:blue[**{plus:+.2f}**] ({n_up} pixels toward {inf.positive}) "
-            f":red[**{minus:+.2f}**] ({n_down} toward {inf.negative}) **{inf.bias:+.2f}** (bias) "
+            f":red[**{minus:+.2f}**] ({n_down} toward {inf.negative}) **{bias:+.2f}** (bias) "
             f"= **{inf.logit:+.2f}**")
         sum_box.caption(f"Largest x·w at (row, col): {terms_text(up, '▲')}  \n{terms_text(down, '▼')}")
 
@@ -143,6 +148,8 @@ def draw_and_predict() -> None:
 def weights_figure(weights, positive: int):
     fig = figures.weight_heatmap(weights, positive, height=240)
     fig.update_traces(showscale=False)
+    fig.update_xaxes(ticks="")
+    fig.update_yaxes(ticks="")
     return fig
 
 

@@ -1,6 +1,7 @@
 """The Draw page in AppTest: an injected drawing shows Logit, Probability, Decision; a blank one the prompt."""
 import base64
 import io
+import re
 
 import numpy as np
 import pytest
@@ -63,6 +64,10 @@ def test_a_drawing_shows_logit_probability_and_decision(strokes, digit):
     assert (logit > 0) == (digit == "3")  # the default model: positive digit 3, threshold 0
     assert "Σ x·w + bias = logit" in texts(at)
     assert f"= **{logit:+.2f}**" in texts(at)  # the sum written out ends in the logit shown
+    line = next(m.value for m in at.markdown if "Σ x·w + bias = logit" in m.value)
+    plus, minus, bias, total = (float(v) for v in re.findall(r"\*\*([+-]\d+\.\d\d)\*\*", line))
+    assert plus > 0 > minus and total == logit
+    assert round(plus + minus + bias, 2) == total  # the parts shown add up to the logit shown
     assert "the default model" in texts(at)
     assert len(at.get("plotly_chart")) == 3  # the 28x28 input, x·w and the sigmoid
 
@@ -90,6 +95,8 @@ def test_threshold_is_the_shared_setting_and_moves_the_decision():
     assert not at.exception
     assert metrics(at)["Decision"] == "7"  # logit < threshold: not the positive digit
     assert at.session_state["config"].threshold == pytest.approx(round(logit + 0.5, 1))
+    link = at.query_params["threshold"]  # the shareable link follows
+    assert float(link if isinstance(link, str) else link[0]) == pytest.approx(round(logit + 0.5, 1))
     assert float(metrics(at)["Logit"]) == logit  # the threshold moves the decision, not the logit
 
 
