@@ -74,7 +74,8 @@ def weight_replay(snapshots: list, positive: int = 3, height: int = 420, change:
         w0 = np.asarray(snapshots[0][0], np.float64)
         snapshots = [(np.asarray(w, np.float64) - w0, b) for w, b in snapshots]
     zmax = float(max(max(np.abs(w).max() for w, _ in snapshots), 1e-12))
-    fig = diverging_heatmap(snapshots[0][0], positive, zmax=zmax, height=height,
+    last = len(snapshots) - 1  # open on the last epoch (with change=True epoch 0 is blank); play runs from 0
+    fig = diverging_heatmap(snapshots[last][0], positive, zmax=zmax, height=height,
                             name="weight − initial" if change else "weight")
     names = [f"epoch {e}" for e in range(len(snapshots))]
     fig.frames = [go.Frame(name=n, data=[go.Heatmap(z=np.asarray(w, np.float64).reshape(28, 28))],
@@ -84,16 +85,16 @@ def weight_replay(snapshots: list, positive: int = 3, height: int = 420, change:
                           args=[[n], dict(mode="immediate", frame=dict(duration=0, redraw=True),
                                           transition=dict(duration=0))])
     fig.update_layout(
-        title=dict(text=f"epoch 0: bias {snapshots[0][1]:+.3f}"),
+        title=dict(text=f"epoch {last}: bias {snapshots[last][1]:+.3f}"),
         margin=dict(l=10, r=10, t=40, b=10),
         updatemenus=[dict(type="buttons", direction="left", x=0, y=-0.02, xanchor="left", yanchor="top",
                           pad=dict(t=30, r=10), showactive=False, buttons=[
                               dict(label="▶ play", method="animate",
-                                   args=[None, dict(frame=dict(duration=350, redraw=True),
-                                                    transition=dict(duration=0), fromcurrent=True)]),
+                                   args=[names, dict(frame=dict(duration=350, redraw=True),
+                                                     transition=dict(duration=0), mode="immediate")]),
                               dict(label="❚❚ pause", method="animate",
                                    args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])],
-        sliders=[dict(active=0, x=0.25, len=0.75, y=-0.02, yanchor="top", pad=dict(t=20),
+        sliders=[dict(active=last, x=0.25, len=0.75, y=-0.02, yanchor="top", pad=dict(t=20),
                       currentvalue=dict(prefix="epoch ", visible=True),
                       steps=[step(n) for n in names])])
     fig.update_layout(height=height + 90)
