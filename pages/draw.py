@@ -10,7 +10,7 @@ from mnist37 import preprocess as pp
 from mnist37.inference import infer, probability_text, top_contributions
 from mnist37.model import other_digit
 from mnist37.train import spec
-from pages.common import current_model, seed_widget, sync_url, update_config
+from pages.common import current_model, fig_height, seed_widget, sync_url, update_config
 
 CANVAS = "draw_canvas"  # the canvas's key is f"{CANVAS}_{n}"; Clear starts a new canvas (n + 1)
 CANVAS_N = "draw_canvas_n"
@@ -124,29 +124,29 @@ def draw_and_predict() -> None:
                 st.error(error, icon=":material/error:")
             else:
                 st.info(PROMPT if source == DRAW else "Upload a picture of one digit.", icon=":material/draw:")
-            st.plotly_chart(weights_figure(model.weights, model.positive), key="draw_weights",
+            st.plotly_chart(weights_figure(model.weights, model.positive, fig_height(240)), key="draw_weights",
                             config={"displayModeBar": False})
             st.caption(f"The model's 784 weights, which your digit's pixels will be multiplied by: "
                        f"blue pushes toward {model.positive}, red toward {other_digit(model.positive)}.")
         else:
-            st.plotly_chart(figures.model_input(prep.x, height=170), key="draw_input",
+            st.plotly_chart(figures.model_input(prep.x, height=fig_height(170)), key="draw_input",
                             config={"displayModeBar": False})
             st.caption("① What the model sees: 28×28 pixels x, from 0 (black) to 1 (white).")
             st.plotly_chart(figures.contribution_heatmap(prep.x, model.weights, model.positive, (up, down),
-                                                         height=200, colorbar=False),
+                                                         height=fig_height(200), colorbar=False),
                             key="draw_contrib", config={"displayModeBar": False})
             st.caption(f"② Each pixel times its weight, x·w, in the weights' colours: blue pushes "
                        f"toward {inf.positive}, red toward {inf.negative}.")
     sigmoid_box.plotly_chart(figures.sigmoid_decision(inf.logit if inf else None, threshold, model.positive,
-                                                      height=200),
+                                                      height=fig_height(200)),
                              key="draw_sigmoid", config={"displayModeBar": False})
     done = f"Preprocessed like MNIST: {prep.describe()}. " if prep is not None else ""
     st.caption(f"{done}Model: {model.description}.")
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def weights_figure(weights, positive: int):
-    fig = figures.weight_heatmap(weights, positive, height=240)
+def weights_figure(weights, positive: int, height: int):
+    fig = figures.weight_heatmap(weights, positive, height=height)
     fig.update_traces(showscale=False)
     fig.update_xaxes(ticks="")
     fig.update_yaxes(ticks="")

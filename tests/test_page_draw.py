@@ -160,3 +160,20 @@ def test_uploaded_weights_are_the_model_used():
     assert float(metrics(at)["Logit"]) == pytest.approx(float(x @ w) + 5.0, abs=0.006)
     assert metrics(at)["Decision"] == "3"
     assert "weights you uploaded" in texts(at)
+
+
+def test_presentation_mode_makes_the_figures_taller():
+    import json
+
+    from pages.common import PRESENTATION
+
+    heights = []
+    for on in (False, True):
+        at = AppTest.from_file(APP, default_timeout=180).run()
+        at.session_state[PRESENTATION] = on
+        at.switch_page("pages/draw.py")
+        at.session_state[CANVAS_KEY] = drawing(SEVEN)
+        at.run()
+        assert not at.exception and metrics(at)["Decision"] == "7"
+        heights.append([json.loads(c.proto.spec)["layout"]["height"] for c in at.get("plotly_chart")])
+    assert all(b > a for a, b in zip(*heights))
