@@ -9,6 +9,7 @@ pages/common.py and the slice in `live_views`.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -32,13 +33,14 @@ FASTEST = "fastest"
 SPEEDS = (1, 2, 5, 10, 20, 50, FASTEST)  # mini-batch steps per redraw
 DEFAULT_SPEED = 5  # 20 steps/s: the lesson's 20 epochs (140 steps) in about 7 seconds
 REDRAW_SECONDS = 0.2  # the live views redraw 5 times a second while training
-FASTEST_SECONDS = 0.15  # at the fastest speed, train this long between redraws
+FASTEST_SECONDS = (0.15, 0.5)  # at the fastest speed, train this long between redraws (least, most)
 SWEEP_POINTS = 401  # thresholds on the accuracy-vs-threshold curve
 
 RUNNING = "train_running"  # session_state: is the Train button "on"?
 SPEED = "train_speed"  # session_state: the speed, kept across page switches
 NOTICE = "train_notice"  # session_state: a one-off message (what reset, and why)
 FIT_FROM = "train_fit_from"  # session_state: (step, bias, midpoint) when "train for this threshold" began
+BUDGET = "train_budget"  # session_state: (seconds of training per redraw, end time of the last redraw)
 ACCURACY = "train_accuracy_cache"  # session_state: EpochAccuracy for (trainer, threshold)
 LABELS = {"source": "data source", "std": "init std", "seed": "seed", "loss": "loss", "positive": "positive digit"}
 
@@ -117,6 +119,7 @@ def on_train() -> None:
                                     f"to start again from fresh random weights.")
     else:
         st.session_state[RUNNING] = True
+        st.session_state.pop(BUDGET, None)
 
 
 def on_step() -> None:
@@ -214,13 +217,27 @@ def epoch_accuracy(t, threshold: float) -> EpochAccuracy:
     return acc.update()
 
 
+def fastest_budget() -> float:
+    """Seconds of training for this redraw at the fastest speed. The browser asks for a redraw
+    every REDRAW_SECONDS, but when drawing the figures takes it longer (a slow or busy machine) the
+    server would sit idle between redraws: the budget grows by the idle time it saw, and shrinks
+    again when redraw requests are already waiting, so training fills the time the browser needs."""
+    budget, last_end = st.session_state.get(BUDGET, (FASTEST_SECONDS[0], None))
+    if last_end is not None:
+        idle = time.perf_counter() - last_end
+        budget = budget + idle if idle > 0.02 else budget * 0.8
+    return min(max(budget, FASTEST_SECONDS[0]), FASTEST_SECONDS[1])
+
+
 def live_views() -> None:
     """One slice of training (while running), then every view that depends on the weights."""
     t, cfg = get_trainer(), get_config()
     if st.session_state.get(RUNNING):
         speed = st.session_state.get(SPEED, DEFAULT_SPEED)
         if speed == FASTEST:
-            t.advance(seconds=FASTEST_SECONDS)
+            budget = fastest_budget()
+            t.advance(seconds=budget)
+            st.session_state[BUDGET] = (budget, None)
         else:
             t.advance(n_steps=speed)
         if t.finished:  # done or diverged: a full rerun turns Pause back into Train and stops the timer
@@ -298,6 +315,8 @@ def live_views() -> None:
                    f"this threshold ends about as good as an ordinary model's at 0: a non-zero threshold still "
                    f"works.")
         lesson_code(FIT_CODE)
+    if BUDGET in st.session_state and st.session_state.get(RUNNING):
+        st.session_state[BUDGET] = (st.session_state[BUDGET][0], time.perf_counter())  # this redraw's end
 
 
 # --- the page ------------------------------------------------------------------------------------

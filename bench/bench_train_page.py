@@ -1,0 +1,124 @@
+"""Train page vs CLI: steps/s of the page in Chromium (fastest speed) against the CLI Trainer on the same work (goal ratio >= 0.5 while redrawing >= 4/s).
+
+How it is measured (all in this process, one after the other):
+- CLI: `Trainer(cfg, embedded sample).run()` with one torch thread (the page's server uses one too),
+  median of 3 runs; steps per second = steps / seconds.
+- Page: a live `streamlit run` server and Debian's Chromium (Playwright), as a user would: open
+  /train?epochs=..&bs=.., set Speed to "fastest" with the keyboard, press Train, and record in the
+  page (requestAnimationFrame) every time the Step metric changes, until Train shows again. Page
+  steps per second = steps / (time of the last Step change - time of the click); redraws per
+  second = Step changes / the same time. A second, short run at the default speed (5 steps per
+  redraw) reports the redraw rate a class watching slowly gets.
+The page's time includes everything a user waits for: the fragment's training slice, building
+and sending the figures, and Chromium drawing them on the same 2 cores. The machine's load average
+is recorded with each figure.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+EPOCHS, BS = 200, 64  # 200 x 27 = 5,400 steps: several seconds even for the CLI
+STEP_JS = """() => { window.__steps = []; const f = () => {
+  const m = [...document.querySelectorAll('[data-testid="stMetric"]')]
+    .find(e => e.querySelector('[data-testid="stMetricLabel"]')?.innerText.trim() === 'Step');
+  if (m) { const v = parseInt(m.querySelector('[data-testid="stMetricValue"]').innerText);
+           const l = window.__steps; if (!l.length || l[l.length - 1][1] !== v) l.push([performance.now(), v]); }
+  requestAnimationFrame(f); }; f(); }"""
+
+
+def cli_steps_per_second(repeats: int = 3) -> dict:
+    import torch
+
+    from mnist37 import data
+    from mnist37.train import TrainConfig, Trainer
+
+    torch.set_num_threads(1)
+    ds, cfg = data.load_embedded(), TrainConfig(epochs=EPOCHS, bs=BS)
+    Trainer(cfg, ds).advance(n_steps=200)  # warm-up
+    times, steps, acc = [], 0, 0.0
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        t = Trainer(cfg, ds).run()
+        times.append(time.perf_counter() - t0)
+        steps, acc = t.step, t.valid_accuracy()
+    sec = statistics.median(times)
+    return {"cli_steps": steps, "cli_seconds": sec, "cli_steps_per_s": steps / sec, "cli_valid_accuracy": acc,
+            "cli_load": os.getloadavg()[0]}
+
+
+def _slider(page, label):
+    return page.locator('[data-testid="stSlider"]').filter(has_text=label).locator('input[type="range"]')
+
+
+def _run_page(page, url: str, fastest: bool, seconds: float | None) -> dict:
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    if fastest:
+        _slider(page, "Speed").focus()
+        page.keyboard.press("End")
+        page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stSlider"]')]
+            .find(s => s.innerText.includes('Speed'))?.querySelector('input[type="range"]')
+            ?.getAttribute('aria-valuetext') === 'fastest'""", timeout=60_000)
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.evaluate(STEP_JS)
+    load0 = os.getloadavg()[0]
+    t_click = page.evaluate("() => performance.now()")
+    page.get_by_role("button", name="Train", exact=True).click()
+    if seconds is None:
+        page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=60_000)
+        page.get_by_role("button", name="Train", exact=True).wait_for(timeout=600_000)  # done
+    else:
+        time.sleep(seconds)
+        page.get_by_role("button", name="Pause", exact=True).click()
+    steps = page.evaluate("window.__steps")
+    changes = [s for s in steps if s[0] > t_click]
+    span = (changes[-1][0] - t_click) / 1000
+    return {"steps": changes[-1][1], "seconds": span, "steps_per_s": changes[-1][1] / span,
+            "redraws": len(changes), "redraws_per_s": len(changes) / span,
+            "load": (load0 + os.getloadavg()[0]) / 2}
+
+
+def page_steps_per_second() -> dict:
+    from playwright.sync_api import sync_playwright
+
+    from tests.conftest import CHROMIUM, CHROMIUM_ARGS, StreamlitServer
+
+    srv = StreamlitServer()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+            page = ctx.new_page()
+            page.goto(srv.url + "/")
+            fast = _run_page(page, f"{srv.url}/train?epochs={EPOCHS}&bs={BS}", fastest=True, seconds=None)
+            ctx.close()
+            ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+            slow = _run_page(ctx.new_page(), f"{srv.url}/train?epochs={EPOCHS}&bs={BS}", fastest=False, seconds=8)
+            browser.close()
+    finally:
+        srv.stop()
+    return {**{f"page_{k}": v for k, v in fast.items()}, **{f"default_speed_{k}": v for k, v in slow.items()}}
+
+
+def run() -> dict:
+    cli = cli_steps_per_second()
+    page = page_steps_per_second()
+    return {"method": "Chromium against a live server", "epochs": EPOCHS, "bs": BS, **cli, **page,
+            "ratio": page["page_steps_per_s"] / cli["cli_steps_per_s"]}
+
+
+def summary(r: dict) -> str:
+    return (f"   CLI Trainer {r['cli_steps_per_s']:.0f} steps/s ({r['cli_steps']} steps, load {r['cli_load']:.1f}); "
+            f"page in Chromium at 'fastest' {r['page_steps_per_s']:.0f} steps/s "
+            f"({r['page_steps']} steps in {r['page_seconds']:.1f} s, load {r['page_load']:.1f}): "
+            f"ratio {r['ratio']:.2f} (goal >= 0.5)\n"
+            f"   redraws: {r['page_redraws_per_s']:.1f}/s at 'fastest', {r['default_speed_redraws_per_s']:.1f}/s at "
+            f"the default speed (goal >= 4)")
