@@ -5,6 +5,7 @@ parameters) and offers presentation mode (larger text and figures, advanced cont
 """
 import streamlit as st
 
+from pages.common import route_through_app
 from pages.common import PRESENT_PARAM, PRESENTATION, is_presentation, show_config_notices, sync_url
 
 # Presentation mode: everything Streamlit draws is sized in rem, so a larger root font scales text,
@@ -28,6 +29,7 @@ def sidebar() -> None:
 
 
 def run() -> None:
+    route_through_app()  # the first run after a start may come in Streamlit's legacy pages/ mode
     st.set_page_config(page_title="mnist37: 3 or 7?", page_icon="✏️", layout="wide")
     pages = [
         st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),

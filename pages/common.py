@@ -11,9 +11,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 import streamlit as st
+import torch
 
 from mnist37 import data as datamod
 from mnist37.train import FIELDS, TrainConfig, Trainer, from_strings, to_strings
+
+# One intra-op thread per torch call: a (256, 784) matmul gains nothing from more, and on a server
+# the sessions already run in parallel threads (measured here: on a busy 2-core machine one thread
+# trained 7x faster than two). Set once, for the server process.
+torch.set_num_threads(1)
 
 CONFIG = "config"  # session_state key of the session's TrainConfig (the one source of settings)
 TRAINER = "trainer"  # session_state key of the session's Trainer
@@ -176,3 +182,19 @@ def show_config_notices() -> None:
 def fig_height(base: int) -> int:
     """A figure's height, larger in presentation mode."""
     return int(base * 1.4) if is_presentation() else base
+
+
+def route_through_app() -> None:
+    """Make sure streamlit_app.py's st.navigation routes this run; every page calls it first.
+
+    Streamlit 1.67 sees the `pages/` folder and runs sessions in its legacy pages-folder mode
+    (every .py in pages/ a page, streamlit_app.py not run first) until st.navigation has been
+    called once in the server process. When the first request after a start is a link to a
+    sub-page (a teacher's shared link), it never would be: that run is switched to st.navigation
+    mode and rerun, routed by streamlit_app.py. Once routed this is one attribute read.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

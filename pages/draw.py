@@ -10,6 +10,7 @@ from mnist37 import preprocess as pp
 from mnist37.inference import infer, probability_text, top_contributions
 from mnist37.model import other_digit
 from mnist37.train import spec
+from pages.common import route_through_app
 from pages.common import current_model, fig_height, seed_widget, sync_url, update_config
 
 CANVAS = "draw_canvas"  # the canvas's key is f"{CANVAS}_{n}"; Clear starts a new canvas (n + 1)
@@ -156,6 +157,7 @@ def weights_figure(weights, positive: int, height: int):
 # The whole chain should fit one 1280×800 projector screen: less empty space above the title.
 st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 2.5rem; } "
         "[data-testid='stMetricValue'] { font-size: 1.7rem; }</style>")
+route_through_app()  # before anything is drawn: see pages.common
 st.title("Draw a digit, follow it to a decision")
 st.markdown(
     "Your drawing is cropped, scaled to 20 px and centred in 28×28 like MNIST's digits; each pixel "

@@ -9,6 +9,7 @@ import streamlit as st
 from mnist37 import baseline, figures
 from mnist37.model import decide, other_digit
 from mnist37.train import TrainConfig, Trainer
+from pages.common import route_through_app
 from pages.common import current_model, default_model, fig_height, get_config, get_dataset, is_presentation
 
 
@@ -43,6 +44,7 @@ def sig(z: float) -> float:
     return 1 / (1 + math.exp(-z)) if z > -700 else 0.0
 
 
+route_through_app()  # before anything is drawn: see pages.common
 st.title("3 or 7? A linear model learns to tell them apart")
 st.markdown(
     "This is fast.ai lesson 4's first real model, live: **784 weights and a bias** that learn, by "
@@ -155,8 +157,8 @@ with st.expander("Does a non-zero threshold still work?", expanded=open_all):
 
 with st.expander("What is the model?", expanded=open_all):
     st.markdown(
-        f"785 numbers: a weight for each of the 784 pixels, and a bias. Nothing else is needed to "
-        f"classify a digit: the Model page downloads them as a 4 KB file, or as a 28×28 spreadsheet.")
+        "785 numbers: a weight for each of the 784 pixels, and a bias. Nothing else is needed to "
+        "classify a digit: the Model page downloads them as a 4 KB file, or as a 28×28 spreadsheet.")
     r1, r2 = st.columns(2)
     row = r1.slider("row", 0, 27, 14, key="home_row")
     col = r2.slider("column", 0, 27, 14, key="home_col")

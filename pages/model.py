@@ -8,6 +8,7 @@ from mnist37 import baseline, figures
 from mnist37 import weights as wio
 from mnist37.model import other_digit
 from mnist37.train import TrainConfig, Trainer
+from pages.common import route_through_app
 from pages.common import (TRAINER, UPLOADED, Model, current_model, fig_height, get_config, get_dataset,
                           is_presentation)
 
@@ -193,6 +194,7 @@ def upload_section() -> None:
 
 
 # --- the page --------------------------------------------------------------------------------------
+route_through_app()  # before anything is drawn: see pages.common
 st.title("The model is 785 numbers")
 st.markdown("784 weights, one per pixel, and a bias: that is all the model is. Here they are as a "
             "picture, as they formed epoch by epoch, next to the lesson's simpler first idea, and as a "

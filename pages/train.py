@@ -14,19 +14,15 @@ from dataclasses import replace
 
 import numpy as np
 import streamlit as st
-import torch
 
 from mnist37 import figures
 from mnist37.data import DataError
 from mnist37.metrics import EpochAccuracy, accuracy_sweep, class_midpoint, logit_span
 from mnist37.model import other_digit
 from mnist37.train import FIELDS, TrainConfig, spec
+from pages.common import route_through_app
 from pages.common import (fig_height, get_config, get_trainer, is_presentation, reset_trainer, seed_widget,
                           set_config)
-
-# One intra-op thread: a 256x784 matmul gains nothing from more, and on a shared server extra
-# threads fight each other (measured here: 1 thread trained 7x faster than 2 on a busy 2-core box).
-torch.set_num_threads(1)
 
 LR_GRID = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)  # log scale
 FASTEST = "fastest"
@@ -320,6 +316,7 @@ def live_views() -> None:
 
 
 # --- the page ------------------------------------------------------------------------------------
+route_through_app()  # before anything is drawn: see pages.common
 st.title("Train: watch the model learn")
 st.markdown(
     "Press **Train** and watch 784 random weights and a bias become a 3-vs-7 detector, one mini-batch "
