@@ -4,7 +4,7 @@ from mnist37.bench import bench_trainer
 
 
 def run() -> dict:
-    return bench_trainer(data.load_embedded(), repeats=9)
+    return bench_trainer(data.load_embedded(), repeats=15)
 
 
 def summary(r: dict) -> str:

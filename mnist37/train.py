@@ -147,6 +147,10 @@ class Trainer:
         self.epochs: list[EpochRecord] = []
         self.snapshots = [self._snapshot()]  # snapshots[e] = (weights, bias) after epoch e
         self.status, self.message = "ready", ""
+        if not (torch.isfinite(self.weights).all() and torch.isfinite(self.bias).all()):
+            self.status = "diverged"
+            self.message = (f"Training cannot start: init std {cfg.std:g} makes some random weights "
+                            f"overflow to infinity. Lower the init std, then Reset.")
         self._perm = None
         self._pos = 0
         self._ep_loss, self._ep_logits, self._ep_targets = [], [], []
@@ -206,12 +210,11 @@ class Trainer:
         if not math.isfinite(lv):
             self._diverge(f"the loss became {lv} at step {self.step + 1}")
             return
+        # A finite loss is the only check a step needs: both losses' gradients are bounded
+        # (|dL/dw| <= 1 with pixels in [0, 1]), so finite weights stay finite at any lr <= 10.
         for p in (self.weights, self.bias):
             p.data -= p.grad * self.cfg.lr
             p.grad.zero_()
-        if not torch.isfinite(self.weights.data.sum() + self.bias.data).item():  # one check for all 785
-            self._diverge(f"the weights overflowed to inf/NaN at step {self.step + 1}")
-            return
         self.step += 1
         self.step_loss.append(lv)
         self._ep_loss.append(lv * len(idx))

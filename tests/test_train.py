@@ -81,10 +81,20 @@ def test_advance_epoch_and_time_budget(ds):
 
 
 def test_huge_init_std_stops_with_a_clear_status(ds):
-    t = Trainer(TrainConfig(std=1e38, loss="bce"), ds)
+    # a seed whose 785 draws include one beyond 3.4 sigma: times 1e38 it overflows float32 at init
+    def overflows(seed):
+        g = torch.Generator().manual_seed(seed)
+        return bool((torch.randn((784, 1), generator=g) * 1e38).isinf().any()
+                    or (torch.randn(1, generator=g) * 1e38).isinf().any())
+    seed = next(s for s in range(200) if overflows(s))
+    t = Trainer(TrainConfig(std=1e38, seed=seed), ds)
+    assert t.status == "diverged" and "init std" in t.message and "Reset" in t.message
+    assert t.advance() == 0 and t.step == 0
+    t = Trainer(TrainConfig(std=1e36, loss="bce"), ds)  # finite weights, but the logits overflow
     t.run()
     assert t.status == "diverged" and t.step == 0
     assert "Training stopped" in t.message and "Reset" in t.message
+    assert torch.isfinite(t.weights).all()
 
 
 def test_training_for_a_threshold_moves_the_bias(ds):
