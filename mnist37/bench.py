@@ -2,8 +2,9 @@
 
 Both run the same SGD (same seed, batches, epochs, per-epoch validation); the ratio
 trainer_seconds / plain_seconds is the Trainer's bookkeeping overhead (history, snapshots,
-NaN checks, slicing). Runs alternate; the ratio uses the best (minimum) time of each, the least
-disturbed by other work on the machine, and the medians are reported beside it.
+NaN checks, slicing). The two run back to back, in alternating order, `repeats` times; each pair
+gives a ratio, and the reported ratio is the median of those paired ratios: the machine's speed
+drifts (here by +-25 % within a minute), and a pair sees the same drift on both sides.
 """
 from __future__ import annotations
 
@@ -49,19 +50,18 @@ def bench_trainer(data: Dataset, cfg: TrainConfig | None = None, repeats: int = 
     torch.set_num_threads(1)  # the same single-thread work for both; avoids thread-pool noise
     for fn in (plain_lesson_loop, trainer_loop):  # warm-up
         fn(data, cfg)
-    for _ in range(repeats):
-        for name, fn in (("plain", plain_lesson_loop), ("trainer", trainer_loop)):
+    order = [("plain", plain_lesson_loop), ("trainer", trainer_loop)]
+    for i in range(repeats):
+        for name, fn in (order if i % 2 == 0 else order[::-1]):
             t0 = time.perf_counter()
             accs[name] = fn(data, cfg)
             times[name].append(time.perf_counter() - t0)
-    plain, trainer = min(times["plain"]), min(times["trainer"])
+    paired = [t / p for t, p in zip(times["trainer"], times["plain"])]
     return {
-        "plain_seconds": plain,
-        "trainer_seconds": trainer,
-        "ratio": trainer / plain,
-        "plain_median_seconds": statistics.median(times["plain"]),
-        "trainer_median_seconds": statistics.median(times["trainer"]),
-        "median_ratio": statistics.median(times["trainer"]) / statistics.median(times["plain"]),
+        "plain_seconds": statistics.median(times["plain"]),
+        "trainer_seconds": statistics.median(times["trainer"]),
+        "ratio": statistics.median(paired),
+        "paired_ratios": [round(r, 4) for r in paired],
         "plain_valid_accuracy": accs["plain"],
         "trainer_valid_accuracy": accs["trainer"],
         "repeats": repeats,

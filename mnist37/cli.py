@@ -106,7 +106,7 @@ def cmd_bench(args) -> int:
         print(f"plain lesson loop: {r['plain_seconds'] * 1000:.1f} ms   "
               f"Trainer: {r['trainer_seconds'] * 1000:.1f} ms   "
               f"ratio trainer/plain: {r['ratio']:.3f}  "
-              f"(best of {r['repeats']}, {r['n_train']} train digits, {r['source']})")
+              f"(medians of {r['repeats']} back-to-back pairs, {r['n_train']} train digits, {r['source']})")
     return 0
 
 
