@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +20,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, StreamlitServer, free_port  # noqa: E402
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, StreamlitServer  # noqa: E402
 from tests.test_browser_draw import SEVEN, THREE, draw, open_draw, wait_for_app  # noqa: E402
 
 N_STROKES = 24
@@ -49,36 +47,12 @@ METRIC_JS = """(label) => {
   return m ? m.querySelector('[data-testid="stMetricValue"]').innerText : null; }"""
 
 
-class TrivialServer:
-    """`streamlit run` of the trivial canvas page in a temporary folder, with the app's config."""
-
-    def __init__(self):
-        self.dir = Path(tempfile.mkdtemp(prefix="mnist37-trivial-"))
-        (self.dir / "app.py").write_text(TRIVIAL_APP)
-        shutil.copytree(ROOT / ".streamlit", self.dir / ".streamlit")
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(self.port), "--server.address", "127.0.0.1"],
-            cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(self.url + "/_stcore/health", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("the trivial canvas app did not start in 60 s")
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        shutil.rmtree(self.dir, ignore_errors=True)
+def trivial_server() -> StreamlitServer:
+    """A page with nothing but the same canvas (same settings, same config): the baseline."""
+    folder = Path(tempfile.mkdtemp(prefix="mnist37-trivial-"))
+    (folder / "app.py").write_text(TRIVIAL_APP)
+    shutil.copytree(ROOT / ".streamlit", folder / ".streamlit")
+    return StreamlitServer(script="app.py", cwd=folder)
 
 
 def _clear(page) -> None:
@@ -145,7 +119,7 @@ def run() -> dict:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for name in ("draw_page", "trivial_canvas"):
-                server = StreamlitServer() if name == "draw_page" else TrivialServer()
+                server = StreamlitServer() if name == "draw_page" else trivial_server()
                 try:
                     page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
                     if name == "draw_page":

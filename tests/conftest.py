@@ -26,15 +26,17 @@ def free_port() -> int:
 
 
 class StreamlitServer:
-    """`streamlit run streamlit_app.py` on a free port, for browser tests and benchmarks."""
+    """`streamlit run streamlit_app.py` (or another script, from another folder) on a free port,
+    for browser tests and benchmarks."""
 
-    def __init__(self, port: int | None = None, env: dict | None = None):
+    def __init__(self, port: int | None = None, env: dict | None = None,
+                 script: str = "streamlit_app.py", cwd: Path = ROOT):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+            [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
              "--server.port", str(self.port), "--server.address", "127.0.0.1"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             env={**os.environ, "MNIST37_DATA": str(ROOT / ".pytest_cache" / "no-mnist"), **(env or {})})
         deadline = time.time() + 60
         while time.time() < deadline:

@@ -11,6 +11,14 @@ from mnist37.train import TrainConfig, Trainer
 TIMEOUT = 120  # seconds per run: generous, the machine is shared
 
 
+
+def train_to_end(at, max_runs: int = 10) -> None:
+    """Rerun (one training slice per run) until the trainer has finished or max_runs are spent."""
+    for _ in range(max_runs):
+        if at.session_state["trainer"].finished:
+            break
+        at.run()
+
 def open_train(**query) -> AppTest:
     at = AppTest.from_file("../streamlit_app.py", default_timeout=TIMEOUT)
     for k, v in query.items():
@@ -168,10 +176,7 @@ def test_lr_10_with_cross_entropy_trains_without_diverging():
     at.radio(key="loss").set_value("bce").run()
     at.select_slider(key="speed").set_value("fastest").run()
     at.button(key="train_button").click().run()
-    for _ in range(10):
-        if at.session_state["trainer"].finished:
-            break
-        at.run()
+    train_to_end(at)
     assert at.session_state["trainer"].status == "done"
     assert not at.warning and not at.exception
     assert accuracy(at) > 0.9
@@ -184,10 +189,7 @@ def test_train_for_this_threshold_shows_bias_and_logits_before_and_after():
     assert any(m.label == "Bias at step 0" for m in at.metric)
     at.select_slider(key="speed").set_value("fastest").run()
     at.button(key="train_button").click().run()
-    for _ in range(10):
-        if at.session_state["trainer"].finished:
-            break
-        at.run()
+    train_to_end(at)
     trainer = at.session_state["trainer"]
     assert trainer.cfg.fit_threshold and trainer.status == "done"
     assert metric(at, "Bias now") == f"{trainer.params()[1]:+.3f}"
