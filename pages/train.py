@@ -21,6 +21,7 @@ from mnist37.metrics import EpochAccuracy, accuracy_sweep, class_midpoint, logit
 from mnist37.model import other_digit
 from mnist37.train import FIELDS, TrainConfig, spec
 from pages.common import route_through_app
+from pages.live_chart import live_plotly_chart
 from pages.common import (fig_height, get_config, get_trainer, is_presentation, reset_trainer, seed_widget,
                           set_config)
 
@@ -29,7 +30,7 @@ FASTEST = "fastest"
 SPEEDS = (1, 2, 5, 10, 20, 50, FASTEST)  # mini-batch steps per redraw
 DEFAULT_SPEED = 5  # 20 steps/s: the lesson's 20 epochs (140 steps) in about 7 seconds
 REDRAW_SECONDS = 0.2  # the live views redraw 5 times a second while training
-FASTEST_SECONDS = (0.15, 0.5)  # at the fastest speed, train this long between redraws (least, most)
+FASTEST_SECONDS = (0.15, 0.2)  # at the fastest speed, train this long between redraws (least, most)
 SWEEP_POINTS = 401  # thresholds on the accuracy-vs-threshold curve
 
 RUNNING = "train_running"  # session_state: is the Train button "on"?
@@ -261,12 +262,12 @@ def live_views() -> None:
         st.info(f"The weights are random, so the model is guessing: accuracy is about 50 % and the "
                 f"{positive}s and {other}s overlap in the histogram below. Press Train.", icon="🎲")
 
-    # While training, the charts are static pictures (no hover): each redraw replaces them anyway,
-    # and a static plotly chart costs the browser about half as much to draw.
-    chart = dict(width="stretch", config={"displayModeBar": False, "staticPlot": bool(st.session_state.get(RUNNING))})
-    st.plotly_chart(figures.learning_curves(
+    # Live charts update in place (pages/live_chart.py); while training they are static pictures
+    # (no hover), which costs the browser less on every redraw.
+    static = bool(st.session_state.get(RUNNING))
+    live_plotly_chart(figures.learning_curves(
         t.step_loss, [r.step for r in t.epochs], [r.valid_loss for r in t.epochs], acc.train, acc.valid,
-        "mnist_loss" if cfg.loss == "mnist" else "cross-entropy", cfg.threshold, height=h), **chart)
+        "mnist_loss" if cfg.loss == "mnist" else "cross-entropy", cfg.threshold, height=h), "live_curves", static)
     st.caption("**Loss** is what SGD pushes down: measured on each mini-batch while training (so it jumps "
                "around) and once per epoch on the valid digits, which the model never trains on. **Accuracy** "
                "is what we care about, but it can't guide SGD: it only changes when a digit crosses the "
@@ -278,8 +279,8 @@ def live_views() -> None:
         change = st.toggle("Show what training changed", key="weights_change",
                            help="The weights minus the random ones they started from")
         w = t.params()[0] - (t.snapshots[0][0] if change else 0)
-        st.plotly_chart(figures.weight_heatmap_live(w, positive, height=fig_height(370),
-                                                    name="change" if change else "weight"), **chart)
+        live_plotly_chart(figures.weight_heatmap_live(w, positive, height=fig_height(370),
+                                                      name="change" if change else "weight"), "live_weights", static)
         st.caption(f"**The 784 weights** as the 28×28 picture they are. Blue pixels push the logit up "
                    f"(toward {positive}), red ones down (toward {other}). The random start (std {cfg.std:g}) "
                    f"hides what SGD adds: switch on *what training changed* to see the {positive} appear.")
@@ -287,9 +288,9 @@ def live_views() -> None:
     with right:
         span = logit_span(logits)
         sweep = np.linspace(-span, span, SWEEP_POINTS)
-        st.plotly_chart(figures.threshold_view(logits, targets == 1, cfg.threshold, positive, sweep,
-                                               accuracy_sweep(logits, targets, sweep), valid_acc, span=span,
-                                               height=fig_height(400)), **chart)
+        live_plotly_chart(figures.threshold_view(logits, targets == 1, cfg.threshold, positive, sweep,
+                                                 accuracy_sweep(logits, targets, sweep), valid_acc, span=span,
+                                                 height=fig_height(400)), "live_logits", static)
         st.caption(f"**Each valid digit's logit** (top): right of the dashed threshold the model says "
                    f"{positive}. Training pulls the {positive}s right and the {other}s left. **Accuracy at "
                    f"every threshold** (bottom): moving the threshold changes decisions, not weights.")

@@ -1,5 +1,6 @@
 """The Train page through Streamlit's AppTest: defaults, widgets by key, the buttons, live training
 in the fragment (one slice per run), threshold changes, resets and divergence."""
+import json
 from dataclasses import replace
 
 import pytest
@@ -11,6 +12,28 @@ from mnist37.train import TrainConfig, Trainer
 TIMEOUT = 120  # seconds per run: generous, the machine is shared
 
 
+
+
+def live_charts(at) -> dict:
+    """{key: (element id, plotly figure)} of the page's in-place live charts (pages/live_chart.py)."""
+    out = {}
+    for e in at.get("bidi_component"):
+        if e.proto.component_name == "mnist37_live_chart":
+            out[e.proto.id.rsplit("-", 1)[-1]] = (e.proto.id, json.loads(json.loads(e.proto.json)["spec"]))
+    return out
+
+
+def test_live_charts_keep_their_identity_and_take_new_figures():
+    """Each live chart keeps one element id across redraws (so the browser updates it in place
+    instead of rebuilding it) while its figure follows the training."""
+    at = open_train()
+    before = live_charts(at)
+    at.button(key="step_button").click().run()
+    after = live_charts(at)
+    assert set(before) == set(after) == {"live_curves", "live_weights", "live_logits"}
+    for key in before:
+        assert before[key][0] == after[key][0]
+    assert before["live_weights"][1]["data"] != after["live_weights"][1]["data"]
 
 def train_to_end(at, max_runs: int = 10) -> None:
     """Rerun (one training slice per run) until the trainer has finished or max_runs are spent."""
@@ -61,7 +84,7 @@ def test_page_runs_at_the_lessons_defaults():
     assert at.selectbox(key="source").value == d.source
     assert at.toggle(key="fit_threshold").value is False
     assert {"Train", "Step", "Epoch", "Reset"} <= set(labels(at))
-    assert len(at.get("plotly_chart")) == 3
+    assert set(live_charts(at)) == {"live_curves", "live_weights", "live_logits"}
     assert len(at.expander) >= 3  # the lesson's code under each view
     assert any("sigmoid(0) = **0.500**" in c.value for c in at.caption)
 
