@@ -114,7 +114,7 @@ def test_gallery_is_sorted_by_how_wrong():
 
 def test_download_then_upload_gives_identical_predictions(downloads):
     trainer = Trainer(TrainConfig(seed=3, epochs=3, positive=7), DATA).run()
-    at = model_page(trainer, seed=3, epochs=3, positive=7)
+    model_page(trainer, seed=3, epochs=3, positive=7)  # serves the downloads
     assert {"mnist37_weights.pt", "mnist37_weights.npz", "mnist37_weights.csv"} <= set(downloads)
     files = dict(downloads)  # the next pages add their own downloads
     w, b = trainer.params()

@@ -199,9 +199,9 @@ def test_unreadable_files_give_one_clear_sentence():
         good[: len(good) // 2]: "truncated",
         b"\x00" * (pp.MAX_BYTES + 1): "MB",
     }
-    for data, words in cases.items():
+    for raw, words in cases.items():
         with pytest.raises(pp.PreprocessError, match=words) as e:
-            pp.preprocess_bytes(data)
+            pp.preprocess_bytes(raw)
         assert "\n" not in str(e.value)
 
 
