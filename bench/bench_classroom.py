@@ -16,7 +16,7 @@ import os
 import time
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, StreamlitServer
-from tests.test_browser_draw import SEVEN, draw
+from tests.test_browser_draw import SEVEN, decision, draw
 
 LEVELS = (1, 2, 5, 10, 20, 30, 40)
 WINDOW = 10.0  # seconds of steady training measured per level
@@ -92,17 +92,6 @@ def machine_busy() -> tuple[float, float]:
         v = [int(x) for x in f.readline().split()[1:]]
     idle = v[3] + v[4]
     return sum(v) - idle, sum(v)
-
-
-DECISION_JS = """() => { for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
-  const l = m.querySelector('[data-testid="stMetricLabel"]');
-  if (l && l.innerText.trim() === 'Decision') return m.querySelector('[data-testid="stMetricValue"]').innerText; }
-  return null; }"""
-
-
-def decision(page) -> str | None:
-    """The Decision metric's value, or None while there is none (read in one step: it may vanish)."""
-    return page.evaluate(DECISION_JS)
 
 
 def open_draw(browser, url: str):

@@ -45,10 +45,13 @@ def draw(page, strokes, steps: int = 4) -> None:
 
 
 def decision(page) -> str | None:
-    """The Decision metric's value, or None while there is none."""
-    loc = page.locator('[data-testid="stMetric"]').filter(
-        has=page.locator('[data-testid="stMetricLabel"]', has_text="Decision"))
-    return loc.first.locator('[data-testid="stMetricValue"]').inner_text() if loc.count() else None
+    """The Decision metric's value, or None while there is none. Read in one go inside the page:
+    a rerun can replace the metric between a locator's count() and its inner_text()."""
+    return page.evaluate("""() => {
+        const m = [...document.querySelectorAll('[data-testid="stMetric"]')].find(
+            e => e.querySelector('[data-testid="stMetricLabel"]')?.innerText.includes('Decision'));
+        return m ? m.querySelector('[data-testid="stMetricValue"]').innerText.trim() : null;
+    }""")
 
 
 def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
