@@ -46,6 +46,15 @@ class Model:
     description: str
 
 
+def dataset_or_stop(source: str) -> datamod.Dataset:
+    """The dataset for a page; when the source cannot be read, say so in one sentence and stop the page."""
+    try:
+        return get_dataset(source)
+    except Exception as e:  # a folder that vanished, a bad file: one sentence, no traceback
+        st.error(f"The data source {source!r} cannot be read: {e}")
+        st.stop()
+
+
 @st.cache_resource(show_spinner="Training the default model once for this server…")
 def default_model(positive: int = 3) -> Model:
     """The lesson's model trained once per server on the embedded sample with the lesson's

@@ -9,7 +9,7 @@ import streamlit as st
 from mnist37 import baseline, figures
 from mnist37.model import decide, other_digit
 from mnist37.train import TrainConfig, Trainer
-from pages.common import route_through_app
+from pages.common import dataset_or_stop, route_through_app
 from pages.common import current_model, default_model, fig_height, get_config, get_dataset, is_presentation
 
 
@@ -54,11 +54,7 @@ st.markdown(
     "Start below: one real digit's way through the model, step by step.")
 
 cfg = get_config()
-try:
-    data = get_dataset(cfg.source)
-except Exception as e:  # a data source that cannot be read: say so in one sentence
-    st.error(f"The data source {cfg.source!r} cannot be read: {e}")
-    st.stop()
+data = dataset_or_stop(cfg.source)
 model = current_model()
 pos, other, thr = model.positive, other_digit(model.positive), cfg.threshold
 

@@ -8,7 +8,7 @@ from mnist37 import baseline, figures
 from mnist37 import weights as wio
 from mnist37.model import other_digit
 from mnist37.train import TrainConfig, Trainer
-from pages.common import route_through_app
+from pages.common import dataset_or_stop, route_through_app
 from pages.common import (TRAINER, UPLOADED, Model, current_model, fig_height, get_config, get_dataset,
                           is_presentation)
 
@@ -201,11 +201,7 @@ st.markdown("784 weights, one per pixel, and a bias: that is all the model is. H
             "file you can save and load.")
 
 cfg = get_config()
-try:
-    data = get_dataset(cfg.source)
-except Exception as e:  # a data source that cannot be read: say so, show nothing else
-    st.error(f"The data source {cfg.source!r} cannot be read: {e}")
-    st.stop()
+data = dataset_or_stop(cfg.source)
 model = current_model()
 
 weights_section(model, cfg, data)
