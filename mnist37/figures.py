@@ -279,26 +279,29 @@ def _finite(v) -> np.ndarray:
 
 def learning_curves(step_loss, epoch_steps, valid_loss, train_accuracy, valid_accuracy,
                     loss_name: str = "loss", threshold: float = 0.0, max_points: int = 300,
-                    height: int = 260) -> go.Figure:
+                    max_markers: int = 41, height: int = 260) -> go.Figure:
     """Two panels. Left: train loss per step (thinned to `max_points` means when longer) and valid
     loss per epoch, against the step. Right: train and valid accuracy per epoch (read at
-    `threshold`), starting at epoch 0 = the random weights."""
+    `threshold`), starting at epoch 0 = the random weights. Per-epoch points get markers while
+    there are at most `max_markers` of them (the lesson's 20 epochs); a long run draws lines only:
+    hundreds of markers are clutter, and each is an SVG element the browser redraws every time."""
     from .metrics import thin
 
     x, y = thin(step_loss, max_points)
     epochs = np.arange(len(valid_accuracy), dtype=np.float32)
+    mode = "lines+markers" if len(epochs) <= max_markers else "lines"
     data = [
         dict(type="scatter", x=_f32(x), y=_f32(y), mode="lines", name="train", legendgroup="train",
              line=dict(color=TRAIN_COLOUR, width=1.5),
              hovertemplate="step %{x:.0f}<br>train loss %{y:.4f} (mini-batch)<extra></extra>"),
-        dict(type="scatter", x=_f32(epoch_steps), y=_f32(valid_loss), mode="lines+markers", name="valid",
+        dict(type="scatter", x=_f32(epoch_steps), y=_f32(valid_loss), mode=mode, name="valid",
              legendgroup="valid", line=dict(color=VALID_COLOUR, width=2), marker=dict(size=5),
              hovertemplate="step %{x}<br>valid loss %{y:.4f}<extra></extra>"),
-        dict(type="scatter", x=epochs, y=_f32(train_accuracy), mode="lines+markers", name="train",
+        dict(type="scatter", x=epochs, y=_f32(train_accuracy), mode=mode, name="train",
              legendgroup="train", showlegend=False, xaxis="x2", yaxis="y2",
              line=dict(color=TRAIN_COLOUR, width=2), marker=dict(size=4, symbol="square"),
              hovertemplate="epoch %{x}<br>train accuracy %{y:.1%}<extra></extra>"),
-        dict(type="scatter", x=epochs, y=_f32(valid_accuracy), mode="lines+markers", name="valid",
+        dict(type="scatter", x=epochs, y=_f32(valid_accuracy), mode=mode, name="valid",
              legendgroup="valid", showlegend=False, xaxis="x2", yaxis="y2",
              line=dict(color=VALID_COLOUR, width=2), marker=dict(size=5),
              hovertemplate="epoch %{x}<br>valid accuracy %{y:.1%}<extra></extra>")]
