@@ -6,7 +6,8 @@ parameters) and offers presentation mode (larger text and figures, advanced cont
 import streamlit as st
 
 from pages.common import route_through_app
-from pages.common import PRESENT_PARAM, PRESENTATION, is_presentation, show_config_notices, sync_url
+from pages.common import (PRESENT_PARAM, PRESENTATION, is_presentation, show_config_notices, stop_background,
+                          sync_url)
 
 # Presentation mode: everything Streamlit draws is sized in rem, so a larger root font scales text,
 # widgets and spacing together; figures get taller through pages.common.fig_height.
@@ -38,6 +39,8 @@ def run() -> None:
         st.Page("pages/model.py", title="Model", icon=":material/grid_on:", url_path="model"),
     ]
     page = st.navigation(pages)
+    if page.url_path != "train":
+        stop_background()  # only the Train page trains on a thread; other pages read a still model
     sidebar()
     sync_url()  # a session's first run reads its settings from the link; later runs write them back
     show_config_notices()

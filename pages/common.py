@@ -6,6 +6,7 @@ or kept in the session, so a rerun only redraws.
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -14,6 +15,7 @@ import streamlit as st
 import torch
 
 from mnist37 import data as datamod
+from mnist37.background import BackgroundTraining
 from mnist37.train import FIELDS, TrainConfig, Trainer, from_strings, to_strings
 
 # One intra-op thread per torch call: a (256, 784) matmul gains nothing from more, and on a server
@@ -23,6 +25,7 @@ torch.set_num_threads(1)
 
 CONFIG = "config"  # session_state key of the session's TrainConfig (the one source of settings)
 TRAINER = "trainer"  # session_state key of the session's Trainer
+BACKGROUND = "trainer_background"  # session_state key of its BackgroundTraining (the fastest speed)
 UPLOADED = "uploaded_model"  # session_state key of an uploaded Model
 NOTICES = "config_notices"
 
@@ -100,8 +103,35 @@ def get_trainer() -> Trainer:
 
 def reset_trainer() -> Trainer:
     """Fresh random weights from the config's seed (and its data source)."""
+    stop_background()
     st.session_state.pop(TRAINER, None)
     return get_trainer()
+
+
+def background() -> BackgroundTraining:
+    """The thread that trains the session's Trainer at the fastest speed (made on first use)."""
+    bg, t = st.session_state.get(BACKGROUND), get_trainer()
+    if bg is None or bg.trainer is not t:
+        if bg is not None:
+            bg.stop()
+        bg = st.session_state[BACKGROUND] = BackgroundTraining(t)
+    return bg
+
+
+def stop_background() -> None:
+    """Stop training on the thread (if it runs): from here on only this script changes the trainer."""
+    bg = st.session_state.pop(BACKGROUND, None)
+    if bg is not None:
+        bg.stop()
+
+
+def holding_trainer():
+    """`with holding_trainer() as t:` the session's Trainer, which a background thread may be
+    training: inside, the thread waits, so what is read together belongs together."""
+    bg = st.session_state.get(BACKGROUND)
+    if bg is not None and bg.trainer is st.session_state.get(TRAINER):
+        return bg.holding()
+    return nullcontext(get_trainer())
 
 
 def current_model() -> Model:

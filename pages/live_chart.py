@@ -51,7 +51,7 @@ export default function(component) {
   const style = getComputedStyle(parentElement);
   const layout = Object.assign({}, fig.layout);
   layout.font = Object.assign({family: style.fontFamily, color: style.color, size: 12}, layout.font || {});
-  const grid = {gridcolor: 'rgba(128,128,128,0.25)', zerolinecolor: 'rgba(128,128,128,0.4)', automargin: true, ticks: ''};
+  const grid = {gridcolor: 'rgba(128,128,128,0.25)', zerolinecolor: 'rgba(128,128,128,0.4)', ticks: ''};
   for (const k of Object.keys(layout)) {
     if (/^[xy]axis\\d*$/.test(k)) layout[k] = Object.assign({}, grid, layout[k]);
   }

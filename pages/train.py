@@ -2,14 +2,14 @@
 
 The settings live in the sidebar (each widget keyed by its TrainConfig field); the buttons, the
 numbers and the figures live in the main area. While training runs, a fragment with `run_every`
-advances the session's Trainer one slice at a time and redraws only the live views, so the rest of
-the page (and every widget) stays responsive. Streamlit reruns this script top to bottom on every
-widget change; nothing here trains or loads data except through the cached helpers in
-pages/common.py and the slice in `live_views`.
+redraws only the live views, so the rest of the page (and every widget) stays responsive. At a
+speed of N steps per redraw the fragment takes the N steps itself; at the fastest speed a
+background thread (mnist37.background) trains between redraws and each redraw reads the model
+under its lock. Streamlit reruns this script top to bottom on every widget change; nothing here
+trains or loads data except through the cached helpers in pages/common.py and `train_slice`.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 import numpy as np
@@ -22,22 +22,20 @@ from mnist37.model import other_digit
 from mnist37.train import FIELDS, TrainConfig, spec
 from pages.common import route_through_app
 from pages.live_chart import live_plotly_chart
-from pages.common import (fig_height, get_config, get_trainer, is_presentation, reset_trainer, seed_widget,
-                          set_config)
+from pages.common import (background, fig_height, get_config, get_trainer, holding_trainer, is_presentation,
+                          reset_trainer, seed_widget, set_config, stop_background)
 
 LR_GRID = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)  # log scale
 FASTEST = "fastest"
 SPEEDS = (1, 2, 5, 10, 20, 50, FASTEST)  # mini-batch steps per redraw
 DEFAULT_SPEED = 5  # 20 steps/s: the lesson's 20 epochs (140 steps) in about 7 seconds
 REDRAW_SECONDS = 0.2  # the live views redraw 5 times a second while training
-FASTEST_SECONDS = (0.15, 0.2)  # at the fastest speed, train this long between redraws (least, most)
 SWEEP_POINTS = 401  # thresholds on the accuracy-vs-threshold curve
 
 RUNNING = "train_running"  # session_state: is the Train button "on"?
 SPEED = "train_speed"  # session_state: the speed, kept across page switches
 NOTICE = "train_notice"  # session_state: a one-off message (what reset, and why)
 FIT_FROM = "train_fit_from"  # session_state: (step, bias, midpoint) when "train for this threshold" began
-BUDGET = "train_budget"  # session_state: (seconds of training per redraw, end time of the last redraw)
 ACCURACY = "train_accuracy_cache"  # session_state: EpochAccuracy for (trainer, threshold)
 LABELS = {"source": "data source", "std": "init std", "seed": "seed", "loss": "loss", "positive": "positive digit"}
 
@@ -109,6 +107,7 @@ def on_train() -> None:
     t = get_trainer()
     if st.session_state.get(RUNNING):
         st.session_state[RUNNING] = False
+        stop_background()
     elif t.status == "diverged":
         st.session_state[NOTICE] = "Training stopped on a NaN/inf: press Reset to start again."
     elif t.status == "done":
@@ -116,10 +115,10 @@ def on_train() -> None:
                                     f"to start again from fresh random weights.")
     else:
         st.session_state[RUNNING] = True
-        st.session_state.pop(BUDGET, None)
 
 
 def on_step() -> None:
+    stop_background()
     t = get_trainer()
     st.session_state[RUNNING] = False
     if t.status != "diverged":
@@ -127,6 +126,7 @@ def on_step() -> None:
 
 
 def on_epoch() -> None:
+    stop_background()
     t = get_trainer()
     st.session_state[RUNNING] = False
     if t.status != "diverged":
@@ -194,8 +194,8 @@ def apply(cfg: TrainConfig, values: dict) -> None:
     if new == cfg:
         return
     set_config(new)
-    t = get_trainer()
-    changed = t.update(new)
+    with holding_trainer() as t:  # a new lr (or threshold, ...) applies from the next step
+        changed = t.update(new)
     if changed:
         st.session_state[RUNNING] = False
         t = reset_trainer()
@@ -203,7 +203,8 @@ def apply(cfg: TrainConfig, values: dict) -> None:
         st.session_state[NOTICE] = (f"Reset to fresh random weights (seed {new.seed}): you changed {what}, "
                                     f"which makes it a different experiment.")
     if new.fit_threshold and (changed or not cfg.fit_threshold):
-        st.session_state[FIT_FROM] = fit_start(t)
+        with holding_trainer() as t:
+            st.session_state[FIT_FROM] = fit_start(t)
 
 
 # --- the live views ------------------------------------------------------------------------------
@@ -214,51 +215,55 @@ def epoch_accuracy(t, threshold: float) -> EpochAccuracy:
     return acc.update()
 
 
-def fastest_budget() -> float:
-    """Seconds of training for this redraw at the fastest speed. The browser asks for a redraw
-    every REDRAW_SECONDS, but when drawing the figures takes it longer (a slow or busy machine) the
-    server would sit idle between redraws: the budget grows by the idle time it saw, and shrinks
-    again when redraw requests are already waiting, so training fills the time the browser needs."""
-    budget, last_end = st.session_state.get(BUDGET, (FASTEST_SECONDS[0], None))
-    if last_end is not None:
-        idle = time.perf_counter() - last_end
-        budget = budget + idle if idle > 0.02 else budget * 0.8
-    return min(max(budget, FASTEST_SECONDS[0]), FASTEST_SECONDS[1])
+def train_slice(t) -> None:
+    """While running: `speed` steps per redraw, or at the fastest speed keep the background thread
+    training (pages.common.background) between redraws."""
+    speed = st.session_state.get(SPEED, DEFAULT_SPEED)
+    if speed == FASTEST:
+        bg = background()
+        bg.start()  # starts it, or tells it the page is still watching
+        if bg.error is not None:
+            stop_background()
+            st.session_state[RUNNING] = False
+            st.session_state[NOTICE] = f"Training stopped on an error: {bg.error}"
+            st.rerun()
+    else:
+        stop_background()
+        t.advance(n_steps=speed)
 
 
 def live_views() -> None:
     """One slice of training (while running), then every view that depends on the weights."""
-    t, cfg = get_trainer(), get_config()
+    cfg = get_config()
     if st.session_state.get(RUNNING):
-        speed = st.session_state.get(SPEED, DEFAULT_SPEED)
-        if speed == FASTEST:
-            budget = fastest_budget()
-            t.advance(seconds=budget)
-            st.session_state[BUDGET] = (budget, None)
-        else:
-            t.advance(n_steps=speed)
-        if t.finished:  # done or diverged: a full rerun turns Pause back into Train and stops the timer
+        train_slice(get_trainer())
+    with holding_trainer() as t:  # what the views show is one state of the model, read together
+        if t.finished and st.session_state.get(RUNNING):
+            # done or diverged: a full rerun turns Pause back into Train and stops the timer
             st.session_state[RUNNING] = False
             st.rerun()
+        logits = t.valid_logits().numpy().ravel()
+        targets = t.valid_y.numpy().ravel()
+        acc = epoch_accuracy(t, cfg.threshold)
+        recent = t.step_loss[-t.steps_per_epoch:]
+        epoch, step, total, status = t.epoch, t.step, max(t.total_steps, t.step, 1), t.status
+        step_loss, epochs = list(t.step_loss), list(t.epochs)
+        w, bias = t.params()
+        w0 = t.snapshots[0][0]
 
     h = fig_height(260)
     positive, other = cfg.positive, other_digit(cfg.positive)
-    logits = t.valid_logits().numpy().ravel()
-    targets = t.valid_y.numpy().ravel()
     valid_acc = float(accuracy_sweep(logits, targets, [cfg.threshold])[0])
-    acc = epoch_accuracy(t, cfg.threshold)
-    recent = t.step_loss[-t.steps_per_epoch:]
 
     m = st.columns(4)
     m[0].metric("Valid accuracy", f"{valid_acc:.1%}")
     m[1].metric("Train loss", f"{np.mean(recent):.4f}" if recent else "—",
                 help="Mean loss of the last epoch's worth of mini-batches")
-    m[2].metric("Epoch", f"{t.epoch} / {cfg.epochs}")
-    m[3].metric("Step", f"{t.step}")
-    total = max(t.total_steps, t.step, 1)
-    st.progress(min(1.0, t.step / total), text=f"epoch {t.epoch} of {cfg.epochs} · step {t.step} of {total}"
-                + (" · finished" if t.status == "done" else ""))
-    if t.step == 0:
+    m[2].metric("Epoch", f"{epoch} / {cfg.epochs}")
+    m[3].metric("Step", f"{step}")
+    st.progress(min(1.0, step / total), text=f"epoch {epoch} of {cfg.epochs} · step {step} of {total}"
+                + (" · finished" if status == "done" else ""))
+    if step == 0:
         st.info(f"The weights are random, so the model is guessing: accuracy is about 50 % and the "
                 f"{positive}s and {other}s overlap in the histogram below. Press Train.", icon="🎲")
 
@@ -266,7 +271,7 @@ def live_views() -> None:
     # (no hover), which costs the browser less on every redraw.
     static = bool(st.session_state.get(RUNNING))
     live_plotly_chart(figures.learning_curves(
-        t.step_loss, [r.step for r in t.epochs], [r.valid_loss for r in t.epochs], acc.train, acc.valid,
+        step_loss, [r.step for r in epochs], [r.valid_loss for r in epochs], acc.train, acc.valid,
         "mnist_loss" if cfg.loss == "mnist" else "cross-entropy", cfg.threshold, height=h), "live_curves", static)
     st.caption("**Loss** is what SGD pushes down: measured on each mini-batch while training (so it jumps "
                "around) and once per epoch on the valid digits, which the model never trains on. **Accuracy** "
@@ -278,8 +283,7 @@ def live_views() -> None:
     with left:
         change = st.toggle("Show what training changed", key="weights_change",
                            help="The weights minus the random ones they started from")
-        w = t.params()[0] - (t.snapshots[0][0] if change else 0)
-        live_plotly_chart(figures.weight_heatmap_live(w, positive, height=fig_height(370),
+        live_plotly_chart(figures.weight_heatmap_live(w - w0 if change else w, positive, height=fig_height(370),
                                                       name="change" if change else "weight"), "live_weights", static)
         st.caption(f"**The 784 weights** as the 28×28 picture they are. Blue pixels push the logit up "
                    f"(toward {positive}), red ones down (toward {other}). The random start (std {cfg.std:g}) "
@@ -297,8 +301,8 @@ def live_views() -> None:
         lesson_code(HISTOGRAM_CODE + SWEEP_CODE)
 
     if cfg.fit_threshold:
-        step0, bias0, mid0 = st.session_state.get(FIT_FROM) or fit_start(t)
-        bias, mid = t.params()[1], class_midpoint(logits, targets)
+        step0, bias0, mid0 = st.session_state.get(FIT_FROM) or fit_start(get_trainer())
+        mid = class_midpoint(logits, targets)
         st.markdown(f"**Training for threshold {cfg.threshold:g}**")
         f = st.columns(4)
         f[0].metric(f"Bias at step {step0}", f"{bias0:+.3f}")
@@ -312,8 +316,6 @@ def live_views() -> None:
                    f"this threshold ends about as good as an ordinary model's at 0: a non-zero threshold still "
                    f"works.")
         lesson_code(FIT_CODE)
-    if BUDGET in st.session_state and st.session_state.get(RUNNING):
-        st.session_state[BUDGET] = (st.session_state[BUDGET][0], time.perf_counter())  # this redraw's end
 
 
 # --- the page ------------------------------------------------------------------------------------

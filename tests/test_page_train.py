@@ -1,6 +1,8 @@
 """The Train page through Streamlit's AppTest: defaults, widgets by key, the buttons, live training
-in the fragment (one slice per run), threshold changes, resets and divergence."""
+in the fragment (one slice per run, or a background thread at the fastest speed), threshold
+changes, resets and divergence."""
 import json
+import time
 from dataclasses import replace
 
 import pytest
@@ -35,12 +37,14 @@ def test_live_charts_keep_their_identity_and_take_new_figures():
         assert before[key][0] == after[key][0]
     assert before["live_weights"][1]["data"] != after["live_weights"][1]["data"]
 
-def train_to_end(at, max_runs: int = 10) -> None:
-    """Rerun (one training slice per run) until the trainer has finished or max_runs are spent."""
-    for _ in range(max_runs):
-        if at.session_state["trainer"].finished:
-            break
+def train_to_end(at, timeout: float = 60.0) -> None:
+    """Rerun (as the page's timer does) until the trainer has finished: at the fastest speed a
+    thread trains between reruns, so this waits in real time, up to `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not at.session_state["trainer"].finished and time.monotonic() < deadline:
+        time.sleep(0.05)
         at.run()
+    at.run()  # it may have finished after this run read it: draw the final state
 
 def open_train(**query) -> AppTest:
     at = AppTest.from_file("../streamlit_app.py", default_timeout=TIMEOUT)
@@ -142,15 +146,38 @@ def test_training_to_the_end_at_the_fastest_speed_turns_pause_back_into_train():
     at = open_train(epochs=3)
     at.select_slider(key="speed").set_value("fastest").run()
     at.button(key="train_button").click().run()
-    for _ in range(10):
-        if "Train" in labels(at):
-            break
+    deadline = time.monotonic() + 60
+    while "Train" not in labels(at) and time.monotonic() < deadline:
+        time.sleep(0.05)
         at.run()
     trainer = at.session_state["trainer"]
     assert trainer.status == "done" and metric(at, "Epoch") == "3 / 3"
     assert "Train" in labels(at)
     at.button(key="train_button").click().run()  # Train on a finished run says what to do
     assert any("Finished 3 epochs" in i.value for i in at.info)
+    assert not at.exception
+
+
+def test_fastest_trains_on_a_thread_between_redraws_takes_a_new_lr_and_stops_on_pause():
+    at = open_train(epochs=200, bs=16)
+    at.select_slider(key="speed").set_value("fastest").run()
+    at.button(key="train_button").click().run()
+    trainer, bg = at.session_state["trainer"], at.session_state["trainer_background"]
+    assert bg.trainer is trainer and bg.running
+    time.sleep(0.3)
+    assert trainer.step > 0  # trained while no script ran
+    at.select_slider(key="lr").set_value(0.5).run()  # while the thread trains
+    assert at.session_state["trainer"] is trainer and trainer.cfg.lr == 0.5
+    shown = step(at)
+    time.sleep(0.2)
+    at.run()
+    assert step(at) > shown  # each redraw shows the thread's progress
+    at.button(key="train_button").click().run()  # Pause
+    assert "Train" in labels(at) and not bg.running and "trainer_background" not in at.session_state
+    paused = trainer.step
+    time.sleep(0.2)
+    at.run()
+    assert trainer.step == paused == step(at)
     assert not at.exception
 
 
