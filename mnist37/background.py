@@ -30,7 +30,7 @@ def _stop_all() -> None:
     """Before the interpreter shuts down: a thread killed inside a torch call aborts the process."""
     for bg in list(_ALL):
         bg._stop.set()
-        if bg._thread is not None:
+        if bg._thread is not None and bg._thread is not threading.current_thread():
             bg._thread.join(timeout=5)
 
 
@@ -41,7 +41,7 @@ class BackgroundTraining:
         self.lease = lease
         self.error: BaseException | None = None  # what stopped the thread, if it was not a normal end
         self._lock = threading.RLock()
-        self._stop = threading.Event()
+        self._stop = threading.Event()  # the current thread's: a thread stopped late never resumes
         self._waiting = 0  # readers waiting for the lock: the thread lets them in between chunks
         self._count = threading.Lock()  # guards _waiting
         self._alive_until = 0.0
@@ -58,9 +58,10 @@ class BackgroundTraining:
     def start(self) -> None:
         """Train on (or go on training) for at least `lease` more seconds."""
         self.keep_alive()
-        if not self.running and not self.trainer.finished:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="mnist37-training", daemon=True)
+        if (not self.running or self._stop.is_set()) and not self.trainer.finished:
+            self._stop = threading.Event()
+            self._thread = threading.Thread(target=self._run, args=(self._stop,), name="mnist37-training",
+                                            daemon=True)
             self._thread.start()
 
     def stop(self) -> None:
@@ -82,15 +83,15 @@ class BackgroundTraining:
             with self._count:
                 self._waiting -= 1
 
-    def _run(self) -> None:
+    def _run(self, stop: threading.Event) -> None:
         t = self.trainer
         try:
-            while not self._stop.is_set() and time.monotonic() < self._alive_until:
+            while not stop.is_set() and time.monotonic() < self._alive_until:
                 if self._waiting:
                     time.sleep(0.001)  # a reader wants the lock: let it take it
                     continue
                 with self._lock:
-                    if t.finished or self._stop.is_set():
+                    if t.finished or stop.is_set():
                         break
                     t.advance(seconds=self.chunk_seconds)
         except BaseException as e:  # shown by the page; the thread must not die silently

@@ -61,10 +61,10 @@ def test_stop_returns_with_the_trainer_still(ds):
     step = bg.trainer.step
     time.sleep(0.1)
     assert bg.trainer.step == step
-    wait_until(lambda: not bg.running, timeout=5)
-    bg.start()  # and it can go on from there
+    bg.start()  # and it can go on from there, at once (the stopped thread does not come back)
     wait_until(lambda: bg.trainer.step > step)
     bg.stop()
+    wait_until(lambda: not bg.running, timeout=5)
 
 
 def test_stop_from_inside_holding_does_not_deadlock(ds):
