@@ -37,15 +37,11 @@ class Baseline:
         return self.mean3 - self.mean7 if positive == 3 else self.mean7 - self.mean3
 
 
-def _images(x: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(x).float() / 255
-
-
 def pixel_similarity(data: Dataset) -> Baseline:
     """Mean 3 and mean 7 from the training images; accuracy on the validation images."""
-    xt, yt = _images(data.x_train), torch.from_numpy(data.y_train)
+    xt, yt = data.train_pixels.view(-1, 28, 28), torch.from_numpy(data.y_train)
     mean3, mean7 = xt[yt == 3].mean(0), xt[yt == 7].mean(0)
-    xv, yv = _images(data.x_valid), torch.from_numpy(data.y_valid)
+    xv, yv = data.valid_pixels.view(-1, 28, 28), torch.from_numpy(data.y_valid)
     is_3 = mnist_distance(xv, mean3) < mnist_distance(xv, mean7)
     correct = is_3 == (yv == 3)
     return Baseline(mean3.numpy(), mean7.numpy(), int(correct.sum()) / max(1, len(yv)), len(yv))
@@ -53,8 +49,7 @@ def pixel_similarity(data: Dataset) -> Baseline:
 
 def valid_logits(weights: np.ndarray, bias: float, data: Dataset) -> np.ndarray:
     """(n_valid,) logits `x@w + b` of any 785 numbers on the validation images (the lesson's /255)."""
-    x = data.x_valid.reshape(-1, N_PIXELS).astype(np.float32) / 255
-    return x @ np.asarray(weights, np.float32).reshape(N_PIXELS) + np.float32(bias)
+    return data.valid_pixels.numpy() @ np.asarray(weights, np.float32).reshape(N_PIXELS) + np.float32(bias)
 
 
 def linear_accuracy(weights: np.ndarray, bias: float, data: Dataset, positive: int = 3,

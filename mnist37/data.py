@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -50,12 +51,22 @@ class Dataset:
         if positive not in DIGITS:
             raise ValueError(f"positive digit must be 3 or 7, not {positive!r}")
 
-        def xy(x, y):
-            xt = torch.from_numpy(x).float().view(-1, 28 * 28) / 255
-            yt = torch.from_numpy((y == positive).astype(np.float32)).unsqueeze(1)
-            return xt, yt
+        def target(y):
+            return torch.from_numpy((y == positive).astype(np.float32)).unsqueeze(1)
 
-        return (*xy(self.x_train, self.y_train), *xy(self.x_valid, self.y_valid))
+        return self.train_pixels, target(self.y_train), self.valid_pixels, target(self.y_valid)
+
+    # The images as the lesson's float tensors, made once per dataset and shared read-only by every
+    # Trainer and baseline that uses it (full MNIST's training images are 39 MB as float32).
+    @cached_property
+    def train_pixels(self) -> torch.Tensor:
+        """(n_train, 784) float32 in [0, 1]: x_train / 255."""
+        return torch.from_numpy(self.x_train).float().view(-1, 28 * 28) / 255
+
+    @cached_property
+    def valid_pixels(self) -> torch.Tensor:
+        """(n_valid, 784) float32 in [0, 1]: x_valid / 255."""
+        return torch.from_numpy(self.x_valid).float().view(-1, 28 * 28) / 255
 
     def __repr__(self) -> str:
         return f"Dataset({self.source!r}, train={self.n_train}, valid={self.n_valid})"

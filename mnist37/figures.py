@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from .model import other_digit
+
 DIVERGING = "RdBu"  # low = red, high = blue; ColorBrewer marks it colour-blind safe
 POS_COLOUR, NEG_COLOUR = "#2166ac", "#b2182b"  # the palette's blue and red ends
 GREYS = [[0, "#000000"], [1, "#ffffff"]]  # MNIST as it is: white ink on black
@@ -36,7 +38,7 @@ def diverging_heatmap(values28: np.ndarray, positive: int = 3, title: str | None
     """
     v = np.asarray(values28, dtype=np.float64).reshape(28, 28)
     zmax = float(zmax if zmax is not None else max(np.abs(v).max(), 1e-12))
-    other = 7 if positive == 3 else 3
+    other = other_digit(positive)
     fig = go.Figure(go.Heatmap(
         z=v, zmin=-zmax, zmax=zmax, zmid=0, colorscale=DIVERGING,
         hovertemplate="row %{y}, col %{x}<br>" + name + " %{z:.4f}<extra></extra>",
@@ -193,7 +195,7 @@ def contribution_heatmap(x28: np.ndarray, weights: np.ndarray, positive: int = 3
     x = np.asarray(x28, np.float64).reshape(28, 28)
     w = np.asarray(weights, np.float64).reshape(28, 28)
     zmax = float(max(np.abs(w).max(), 1e-12))
-    other = 7 if positive == 3 else 3
+    other = other_digit(positive)
     traces = [go.Heatmap(
         z=x * w, zmin=-zmax, zmax=zmax, zmid=0, colorscale=DIVERGING, customdata=np.dstack([x, w]),
         hovertemplate=("row %{y}, col %{x}<br>x %{customdata[0]:.3f} × w %{customdata[1]:+.3f}"
@@ -217,7 +219,7 @@ def sigmoid_decision(logit: float | None, threshold: float = 0.0, positive: int 
 
     The axis widens to show the point; a logit beyond ±30 is drawn at the edge, labelled with its value.
     """
-    other = 7 if positive == 3 else 3
+    other = other_digit(positive)
     reach = max(6.0, abs(threshold) + 2.0, min(abs(logit) * 1.15, 30.0) if logit is not None else 0.0)
     z = np.linspace(-reach, reach, 241)
     traces = [go.Scatter(x=z, y=1 / (1 + np.exp(-z)), mode="lines", line=dict(color="#777777", width=2),
@@ -331,7 +333,7 @@ def threshold_view(logits, is_positive, threshold: float = 0.0, positive: int = 
     accuracy a marked point; right of it the model says `positive`."""
     z = np.asarray(logits, dtype=np.float64).ravel()
     pos = np.asarray(is_positive).ravel().astype(bool)
-    other = 7 if positive == 3 else 3
+    other = other_digit(positive)
     edges = np.linspace(-span, span, bins + 1)
     centres, width = (edges[:-1] + edges[1:]) / 2, edges[1] - edges[0]
     data, beyond = [], 0

@@ -109,13 +109,13 @@ def reset_trainer() -> Trainer:
 
 
 def background() -> BackgroundTraining:
-    """The thread that trains the session's Trainer at the fastest speed (made on first use)."""
-    bg, t = st.session_state.get(BACKGROUND), get_trainer()
-    if bg is None or bg.trainer is not t:
-        if bg is not None:
-            bg.stop()
-        bg = st.session_state[BACKGROUND] = BackgroundTraining(t)
-    return bg
+    """The thread that trains the session's Trainer at the fastest speed (made on first use).
+
+    While session_state holds one, it trains session_state[TRAINER]: reset_trainer, the only place
+    that replaces the trainer, stops and removes it first."""
+    if BACKGROUND not in st.session_state:
+        st.session_state[BACKGROUND] = BackgroundTraining(get_trainer())
+    return st.session_state[BACKGROUND]
 
 
 def stop_background() -> None:
@@ -129,9 +129,7 @@ def holding_trainer():
     """`with holding_trainer() as t:` the session's Trainer, which a background thread may be
     training: inside, the thread waits, so what is read together belongs together."""
     bg = st.session_state.get(BACKGROUND)
-    if bg is not None and bg.trainer is st.session_state.get(TRAINER):
-        return bg.holding()
-    return nullcontext(get_trainer())
+    return bg.holding() if bg is not None else nullcontext(get_trainer())
 
 
 def current_model() -> Model:

@@ -1,13 +1,12 @@
 """Home: what the app is, the way from pixels to a decision, and the questions learners ask."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import streamlit as st
 
 from mnist37 import baseline, figures
-from mnist37.model import decide, other_digit
+from mnist37.inference import infer
+from mnist37.model import other_digit
 from mnist37.train import TrainConfig, Trainer
 from pages.common import dataset_or_stop, route_through_app
 from pages.common import current_model, default_model, fig_height, get_config, get_dataset, is_presentation
@@ -40,10 +39,6 @@ def flip_model(positive: int) -> tuple[np.ndarray, float, float]:
     return (*t.params(), t.valid_accuracy())
 
 
-def sig(z: float) -> float:
-    return 1 / (1 + math.exp(-z)) if z > -700 else 0.0
-
-
 route_through_app()  # before anything is drawn: see pages.common
 st.title("3 or 7? A linear model learns to tell them apart")
 st.markdown(
@@ -64,10 +59,8 @@ i = st.slider("Pick a validation digit", 0, data.n_valid - 1, 0, key="home_digit
               help="One of the real MNIST digits the model never trained on.")
 x = data.x_valid[i].astype(np.float32) / 255  # the lesson's /255
 label = int(data.y_valid[i])
-products = x.reshape(-1) * model.weights
-logit = float(products.sum() + model.bias)
-p = sig(logit)
-decision = decide(logit, thr, pos)
+inf = infer(x, model.weights, model.bias, thr, pos)  # the Draw page's inference: x·w, Σ + b, σ, compare
+logit, p, decision = inf.logit, inf.probability, inf.decision
 
 h = fig_height(230)
 cols = st.columns(5, gap="medium")
@@ -86,7 +79,7 @@ with cols[2]:
     st.markdown("**3 · logit**")
     st.plotly_chart(figures.compact(figures.contribution_heatmap(x, model.weights, pos, height=h)), width="stretch",
                     key="home_products")
-    st.caption(f"pixel × weight (blue pushes toward {pos}, red toward {other}), summed: {products.sum():+.2f}; plus the bias {model.bias:+.2f} "
+    st.caption(f"pixel × weight (blue pushes toward {pos}, red toward {other}), summed: {inf.total:+.2f}; plus the bias {model.bias:+.2f} "
                f"= logit **{logit:+.2f}**")
     st.page_link("pages/draw.py", label="Every pixel's vote", icon=":material/draw:")
 with cols[3]:
@@ -166,7 +159,7 @@ with st.expander("How does inference work?", expanded=open_all):
     st.markdown(f"Multiply, add, squash, compare, on the validation digit picked above (a real {label}):")
     st.code(
         f"x = pixels / 255                     # 784 numbers in [0, 1]\n"
-        f"x @ weights     = {products.sum():+10.4f}    # multiply each pixel by its weight, add up\n"
+        f"x @ weights     = {inf.total:+10.4f}    # multiply each pixel by its weight, add up\n"
         f"      + bias    = {logit:+10.4f}    # the logit\n"
         f"sigmoid(logit)  = {p:10.4f}    # squash: the probability it is a {pos}\n"
         f"logit > {thr:g}       -> {str(logit > thr):5}         # compare: it is a {decision}",

@@ -44,14 +44,13 @@ def run_for_history(cfg: TrainConfig) -> tuple[Trainer, str]:
 
 
 # --- sections --------------------------------------------------------------------------------------
-def weights_section(model: Model, cfg: TrainConfig, data) -> None:
+def weights_section(model: Model, cfg: TrainConfig, acc: float) -> None:
     st.subheader("784 weights and a bias")
     left, right = st.columns([3, 2], gap="large")
     with left:
         st.plotly_chart(figures.weight_heatmap(model.weights, model.positive, height=fig_height(420)),
                         width="stretch", key="weights_fig")
     with right:
-        acc = baseline.linear_accuracy(model.weights, model.bias, data, model.positive, cfg.threshold)
         st.metric("bias", f"{model.bias:+.4f}")
         st.metric(f"validation accuracy (threshold {cfg.threshold:g})", f"{acc:.1%}")
         st.markdown(
@@ -77,7 +76,7 @@ def replay_section(cfg: TrainConfig) -> Trainer:
     return trainer
 
 
-def baseline_section(model: Model, trainer: Trainer, cfg: TrainConfig, data) -> None:
+def baseline_section(trainer: Trainer, cfg: TrainConfig, lin: float) -> None:
     st.subheader("The lesson's first model: pixel similarity")
     base = pixel_baseline(cfg.source)
     st.markdown("Before any learning, the lesson averages every training 3 into an *ideal 3* and every "
@@ -88,7 +87,6 @@ def baseline_section(model: Model, trainer: Trainer, cfg: TrainConfig, data) -> 
                     key="mean3_fig")
     c2.plotly_chart(figures.digit_image(base.mean7, "mean 7", height=fig_height(240)), width="stretch",
                     key="mean7_fig")
-    lin = baseline.linear_accuracy(model.weights, model.bias, data, model.positive, cfg.threshold)
     c3.metric("pixel similarity: validation accuracy", f"{base.accuracy:.1%}")
     c3.metric("the linear model: validation accuracy", f"{lin:.1%}",
               delta=f"{(lin - base.accuracy) * 100:+.1f} points")
@@ -204,9 +202,10 @@ cfg = get_config()
 data = dataset_or_stop(cfg.source)
 model = current_model()
 
-weights_section(model, cfg, data)
+accuracy = baseline.linear_accuracy(model.weights, model.bias, data, model.positive, cfg.threshold)
+weights_section(model, cfg, accuracy)
 trainer = replay_section(cfg)
-baseline_section(model, trainer, cfg, data)
+baseline_section(trainer, cfg, accuracy)
 losses_section(cfg)
 gallery_section(model, cfg, data)
 if not is_presentation():

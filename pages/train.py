@@ -17,6 +17,7 @@ import streamlit as st
 
 from mnist37 import figures
 from mnist37.data import DataError
+from mnist37.inference import sigmoid
 from mnist37.metrics import EpochAccuracy, accuracy_sweep, class_midpoint, logit_span
 from mnist37.model import other_digit
 from mnist37.train import FIELDS, TrainConfig, spec
@@ -103,11 +104,17 @@ def lesson_code(code: str) -> None:
 
 
 # --- buttons (callbacks run before the script, so the page draws the new state at once) ---------
+def pause():
+    """Stop live training (the timer and, at the fastest speed, the thread); return the trainer."""
+    st.session_state[RUNNING] = False
+    stop_background()
+    return get_trainer()
+
+
 def on_train() -> None:
     t = get_trainer()
     if st.session_state.get(RUNNING):
-        st.session_state[RUNNING] = False
-        stop_background()
+        pause()
     elif t.status == "diverged":
         st.session_state[NOTICE] = "Training stopped on a NaN/inf: press Reset to start again."
     elif t.status == "done":
@@ -118,17 +125,13 @@ def on_train() -> None:
 
 
 def on_step() -> None:
-    stop_background()
-    t = get_trainer()
-    st.session_state[RUNNING] = False
+    t = pause()
     if t.status != "diverged":
         t.train_step()  # one mini-batch, also past the last epoch
 
 
 def on_epoch() -> None:
-    stop_background()
-    t = get_trainer()
-    st.session_state[RUNNING] = False
+    t = pause()
     if t.status != "diverged":
         if t.status == "done":
             t.status = "training"  # one more epoch past the end: the Trainer stops at the next boundary
@@ -136,7 +139,7 @@ def on_epoch() -> None:
 
 
 def on_reset() -> None:
-    st.session_state[RUNNING] = False
+    pause()
     st.session_state[FIT_FROM] = fit_start(reset_trainer())
 
 
@@ -157,8 +160,9 @@ def controls(cfg: TrainConfig) -> dict:
                format_func=lambda v: f"{v:g}")
         widget("threshold", st.slider, "Threshold on the logit", min_value=-10.0, max_value=10.0, step=0.1)
         t = float(st.session_state["threshold"])
-        st.caption(f"sigmoid({t:g}) = **{1 / (1 + np.exp(-t)):.3f}**: the model says {cfg.positive} when "
-                   f"its logit is above {t:g}, i.e. its probability is above {1 / (1 + np.exp(-t)):.3f}.")
+        p = sigmoid(t)
+        st.caption(f"sigmoid({t:g}) = **{p:.3f}**: the model says {cfg.positive} when "
+                   f"its logit is above {t:g}, i.e. its probability is above {p:.3f}.")
         widget("fit_threshold", st.toggle, "Train for this threshold")
         if SPEED not in st.session_state:
             st.session_state[SPEED] = DEFAULT_SPEED
@@ -197,7 +201,7 @@ def apply(cfg: TrainConfig, values: dict) -> None:
     with holding_trainer() as t:  # a new lr (or threshold, ...) applies from the next step
         changed = t.update(new)
     if changed:
-        st.session_state[RUNNING] = False
+        pause()
         t = reset_trainer()
         what = ", ".join(f"the {LABELS[n]} ({getattr(cfg, n)} → {getattr(new, n)})" for n in changed)
         st.session_state[NOTICE] = (f"Reset to fresh random weights (seed {new.seed}): you changed {what}, "
