@@ -24,8 +24,8 @@ def _layout(fig: go.Figure, title: str | None = None, height: int = 320, **kw) -
 
 
 def _square(fig: go.Figure) -> go.Figure:
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
-    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed",
+    fig.update_xaxes(showticklabels=False, ticks="", showgrid=False, zeroline=False, constrain="domain")
+    fig.update_yaxes(showticklabels=False, ticks="", showgrid=False, zeroline=False, autorange="reversed",
                      scaleanchor="x", constrain="domain")
     return fig
 

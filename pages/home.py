@@ -5,7 +5,7 @@ import numpy as np
 import streamlit as st
 
 from mnist37 import baseline, figures
-from mnist37.inference import infer
+from mnist37.inference import infer, probability_text
 from mnist37.model import other_digit
 from mnist37.train import TrainConfig, Trainer
 from pages.common import dataset_or_stop, route_through_app
@@ -85,7 +85,9 @@ with cols[2]:
 with cols[3]:
     st.markdown("**4 · sigmoid**")
     st.plotly_chart(figures.sigmoid_decision(logit, thr, pos, height=h), width="stretch", key="home_sigmoid")
-    st.caption(f"sigmoid squashes the logit into a probability: P({pos}) = {p:.3f}")
+    shown = probability_text(p)  # never a rounded 1.000 for a probability below 1
+    st.caption(f"sigmoid squashes the logit into a probability: P({pos}) "
+               f"{shown if shown[0] in '<>' else '= ' + shown}")
     st.page_link("pages/train.py", label="Why squash it?", icon=":material/monitoring:")
 with cols[4]:
     st.markdown("**5 · decision**")
@@ -94,7 +96,7 @@ with cols[4]:
               delta_color="normal" if decision == label else "inverse")
     st.caption(f"logit {logit:+.2f} {'>' if logit > thr else '≤'} threshold {thr:g}, "
                f"so {decision}")
-    st.page_link("pages/model.py", label="What it gets wrong", icon=":material/grid_on:")
+    st.page_link("pages/model.py", label="Its mistakes", icon=":material/grid_on:")
 st.caption(f"Using {model.description}.")
 
 # --- questions learners ask ----------------------------------------------------------------------------
