@@ -6,6 +6,7 @@ or kept in the session, so a rerun only redraws.
 """
 from __future__ import annotations
 
+import functools
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
@@ -144,6 +145,34 @@ def current_model() -> Model:
         return Model(w, b, t.cfg.positive,
                      f"the model you trained on the Train page (epoch {t.epoch}, step {t.step})")
     return default_model(get_config().positive)
+
+
+FULL_RUNS = "full_runs"  # session_state: how many full runs of a page drew buttons (see `once`)
+ACTED = "acted_on"  # session_state: {callback: the full run whose button click it acted on}
+
+
+def full_run() -> int:
+    """Count this full run of the page and return its number; a `once` button carries it."""
+    n = st.session_state[FULL_RUNS] = st.session_state.get(FULL_RUNS, 0) + 1
+    return n
+
+
+def once(action):
+    """A button callback that acts once per click, even when Streamlit delivers the click twice.
+
+    Draw the button with `args=(full_run(),)`: a callback runs with the args of the run that drew the
+    button, so both deliveries of one click carry the same number and the second is dropped; the next
+    click comes from a button drawn by a later run. (A second click before the first one's rerun has
+    redrawn the button counts once too.)
+    """
+    @functools.wraps(action)
+    def callback(drawn_by: int, *args, **kwargs):
+        acted = st.session_state.setdefault(ACTED, {})
+        if acted.get(action.__qualname__) == drawn_by:
+            return None
+        acted[action.__qualname__] = drawn_by
+        return action(*args, **kwargs)
+    return callback
 
 
 PRESENTATION = "presentation"  # session_state key of the presentation-mode toggle

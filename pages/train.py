@@ -23,8 +23,8 @@ from mnist37.model import other_digit
 from mnist37.train import FIELDS, TrainConfig, spec
 from pages.common import route_through_app
 from pages.live_chart import live_plotly_chart
-from pages.common import (background, fig_height, get_config, get_trainer, holding_trainer, is_presentation,
-                          reset_trainer, seed_widget, set_config, stop_background)
+from pages.common import (background, fig_height, full_run, get_config, get_trainer, holding_trainer,
+                          is_presentation, once, reset_trainer, seed_widget, set_config, stop_background)
 
 LR_GRID = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)  # log scale
 FASTEST = "fastest"
@@ -104,6 +104,11 @@ def lesson_code(code: str) -> None:
 
 
 # --- buttons (callbacks run before the script, so the page draws the new state at once) ---------
+# Streamlit can deliver one click twice: when a click lands just as the live fragment's timer fires,
+# the fragment's rerun carries the button's trigger and so does the full rerun the click itself
+# sends, and the callback runs in both (traced here at "fastest": Pause ran twice and undid itself).
+# So every button's action must survive a second delivery: the primary button is told what it
+# showed ("train" or "pause", both idempotent), and Step and Epoch act once per click (`once`).
 def pause():
     """Stop live training (the timer and, at the fastest speed, the thread); return the trainer."""
     st.session_state[RUNNING] = False
@@ -111,11 +116,13 @@ def pause():
     return get_trainer()
 
 
-def on_train() -> None:
-    t = get_trainer()
-    if st.session_state.get(RUNNING):
+def on_train(action: str) -> None:
+    """The primary button: `action` is what it showed when clicked, "train" or "pause"."""
+    if action == "pause":
         pause()
-    elif t.status == "diverged":
+        return
+    t = get_trainer()
+    if t.status == "diverged":
         st.session_state[NOTICE] = "Training stopped on a NaN/inf: press Reset to start again."
     elif t.status == "done":
         st.session_state[NOTICE] = (f"Finished {t.epoch} epochs. Raise Epochs to train on, or press Reset "
@@ -124,12 +131,14 @@ def on_train() -> None:
         st.session_state[RUNNING] = True
 
 
+@once
 def on_step() -> None:
     t = pause()
     if t.status != "diverged":
         t.train_step()  # one mini-batch, also past the last epoch
 
 
+@once
 def on_epoch() -> None:
     t = pause()
     if t.status != "diverged":
@@ -343,11 +352,14 @@ if FIT_FROM not in st.session_state:
 running = bool(st.session_state.get(RUNNING)) and not trainer.finished
 st.session_state[RUNNING] = running
 
+drawn = full_run()  # Step and Epoch carry it: one click, one step (see `once`)
 b = st.columns([1.2, 1, 1, 1, 4])
 b[0].button("Pause" if running else "Train", key="train_button", type="primary", on_click=on_train,
-            width="stretch", help="Run the lesson's training loop, redrawing as it goes")
-b[1].button("Step", key="step_button", on_click=on_step, width="stretch", help="Train on one mini-batch")
-b[2].button("Epoch", key="epoch_button", on_click=on_epoch, width="stretch", help="Train one epoch")
+            args=("pause" if running else "train",), width="stretch",
+            help="Run the lesson's training loop, redrawing as it goes")
+b[1].button("Step", key="step_button", on_click=on_step, args=(drawn,), width="stretch",
+            help="Train on one mini-batch")
+b[2].button("Epoch", key="epoch_button", on_click=on_epoch, args=(drawn,), width="stretch", help="Train one epoch")
 b[3].button("Reset", key="reset_button", on_click=on_reset, width="stretch",
             help="Fresh random weights from the seed")
 if trainer.data.notice:

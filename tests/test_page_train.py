@@ -118,6 +118,30 @@ def test_step_advances_one_mini_batch_and_epoch_one_epoch():
     assert not at.exception
 
 
+def test_a_click_delivered_twice_acts_once():
+    """Streamlit can run a button's callback twice for one click (once in a fragment's timed rerun,
+    once in the click's own rerun); `once` acts on the first delivery only, and again on the next
+    click, which comes from a button drawn by a later run."""
+    def script():
+        import streamlit as st
+        from pages.common import full_run, once
+
+        @once
+        def step():
+            st.session_state["steps"] = st.session_state.get("steps", 0) + 1
+
+        drawn = full_run()
+        step(drawn)
+        step(drawn)  # the same click again
+        later = full_run()
+        step(later)  # the next click
+        st.write(f"steps={st.session_state['steps']} runs={drawn},{later}")
+
+    at = AppTest.from_function(script, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert at.markdown[0].value == "steps=2 runs=1,2"
+
+
 def test_train_then_reruns_raise_valid_accuracy_and_lr_changes_apply_without_reset():
     at = open_train()
     before = accuracy(at)
