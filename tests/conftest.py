@@ -6,6 +6,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -33,10 +34,13 @@ class StreamlitServer:
                  script: str = "streamlit_app.py", cwd: Path = ROOT):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # The server's log goes to a file, not a pipe: nobody reads a pipe while tests run, and a
+        # server whose pipe filled up would block on its next log line.
+        self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
              "--server.port", str(self.port), "--server.address", "127.0.0.1"],
-            cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            cwd=cwd, stdout=subprocess.DEVNULL, stderr=self.log,
             env={**os.environ, "MNIST37_DATA": str(ROOT / ".pytest_cache" / "no-mnist"), **(env or {})})
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -45,10 +49,15 @@ class StreamlitServer:
                 return
             except OSError:
                 if self.proc.poll() is not None:
-                    raise RuntimeError(self.proc.stderr.read().decode()[-2000:])
+                    raise RuntimeError(self.output()[-2000:])
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError("streamlit did not become healthy in 60 s")
+
+    def output(self) -> str:
+        """What the server has logged so far."""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -56,6 +65,7 @@ class StreamlitServer:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+        self.log.close()
 
 
 @pytest.fixture(scope="session")
@@ -86,10 +96,13 @@ def page(browser):
 
 
 def wait_for_app(page, timeout: float = 60_000) -> None:
-    """Wait until streamlit has finished a run (no 'running' status widget)."""
+    """Wait until streamlit has finished a run: the app root says its script is not running (the
+    attribute Streamlit's own browser tests wait on; the 'running' status widget shows only after a
+    delay, so its absence alone can come before the run's last elements) and no status widget shows."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+        """() => document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state')
+                 === 'notRunning' && !document.querySelector('[data-testid="stStatusWidget"]')""", timeout=timeout)
 
 
 def metric_value(page, label: str) -> str:
