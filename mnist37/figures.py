@@ -7,6 +7,8 @@ Figures use transparent backgrounds so they read in Streamlit's light and dark t
 """
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -258,22 +260,29 @@ def sigmoid_decision(logit: float | None, threshold: float = 0.0, positive: int 
 # These figures are redrawn several times a second while a model trains. Each redraw of a Streamlit
 # plotly chart is a fresh plotly.js plot in the browser, so the page draws few figures (several
 # panels each), sends float32 arrays, leaves out plotly's default template (Streamlit applies its
-# own theme) and builds plain dicts wrapped without validation (`_validate=False`);
-# tests/test_figures_train.py validates every one of them in full instead.
+# own theme) and returns the figure as the plain dict `go.Figure(...)` takes: building plotly's
+# objects (even unvalidated) and converting them back to JSON cost more server time per redraw than
+# everything else the page does. tests/test_figures_train.py validates every one of them in full.
 TRAIN_COLOUR, VALID_COLOUR, MARK_COLOUR = "#e69f00", "#009e73", "#555555"  # Okabe-Ito orange, green; grey
 _NO_TEMPLATE = {"layout": {}}
 
 
-def _fast(data: list, layout: dict, height: int, top: int = 30) -> go.Figure:
+def _fast(data: list, layout: dict, height: int, top: int = 30) -> dict:
     # Fixed margins that fit the axis titles and tick labels: plotly's `automargin` measures the
     # labels and redraws again whenever they change size, which doubles the cost of a live redraw.
     layout = {"height": height, "margin": dict(l=62, r=10, t=top, b=46), "paper_bgcolor": "rgba(0,0,0,0)",
               "plot_bgcolor": "rgba(0,0,0,0)", "template": _NO_TEMPLATE, **layout}
-    return go.Figure({"data": data, "layout": layout}, _validate=False)
+    return {"data": data, "layout": layout}
 
 
-def _f32(v) -> np.ndarray:
-    return np.asarray(v, dtype=np.float32)
+def _f32(v) -> dict:
+    """`v` as plotly.js's typed array (float32 bytes in base64), as go.Figure sends a numpy array:
+    a list of decimal numbers is several times longer to send and to parse."""
+    a = np.ascontiguousarray(v, dtype=np.float32)
+    spec = {"dtype": "f4", "bdata": base64.b64encode(a.tobytes()).decode("ascii")}
+    if a.ndim > 1:
+        spec["shape"] = ", ".join(str(n) for n in a.shape)
+    return spec
 
 
 def _finite(v) -> np.ndarray:
@@ -283,7 +292,7 @@ def _finite(v) -> np.ndarray:
 
 def learning_curves(step_loss, epoch_steps, valid_loss, train_accuracy, valid_accuracy,
                     loss_name: str = "loss", threshold: float = 0.0, max_points: int = 300,
-                    max_markers: int = 41, height: int = 260) -> go.Figure:
+                    max_markers: int = 41, height: int = 260) -> dict:
     """Two panels. Left: train loss per step (thinned to `max_points` means when longer) and valid
     loss per epoch, against the step. Right: train and valid accuracy per epoch (read at
     `threshold`), starting at epoch 0 = the random weights. Per-epoch points get markers while
@@ -301,11 +310,11 @@ def learning_curves(step_loss, epoch_steps, valid_loss, train_accuracy, valid_ac
         dict(type="scatter", x=_f32(epoch_steps), y=_f32(valid_loss), mode=mode, name="valid",
              legendgroup="valid", line=dict(color=VALID_COLOUR, width=2), marker=dict(size=5),
              hovertemplate="step %{x}<br>valid loss %{y:.4f}<extra></extra>"),
-        dict(type="scatter", x=epochs, y=_f32(train_accuracy), mode=mode, name="train",
+        dict(type="scatter", x=_f32(epochs), y=_f32(train_accuracy), mode=mode, name="train",
              legendgroup="train", showlegend=False, xaxis="x2", yaxis="y2",
              line=dict(color=TRAIN_COLOUR, width=2), marker=dict(size=4, symbol="square"),
              hovertemplate="epoch %{x}<br>train accuracy %{y:.1%}<extra></extra>"),
-        dict(type="scatter", x=epochs, y=_f32(valid_accuracy), mode=mode, name="valid",
+        dict(type="scatter", x=_f32(epochs), y=_f32(valid_accuracy), mode=mode, name="valid",
              legendgroup="valid", showlegend=False, xaxis="x2", yaxis="y2",
              line=dict(color=VALID_COLOUR, width=2), marker=dict(size=5),
              hovertemplate="epoch %{x}<br>valid accuracy %{y:.1%}<extra></extra>")]
@@ -325,7 +334,7 @@ def learning_curves(step_loss, epoch_steps, valid_loss, train_accuracy, valid_ac
 
 def threshold_view(logits, is_positive, threshold: float = 0.0, positive: int = 3, sweep=None,
                    sweep_accuracy=None, accuracy: float | None = None, span: float = 10.0, bins: int = 40,
-                   height: int = 380) -> go.Figure:
+                   height: int = 380) -> dict:
     """Two panels on one logit axis from -span to span (the threshold slider's range). Top:
     histograms of the (n,) logits of the positive digit's images and of the other digit's (logits
     beyond the range are drawn in the edge bins; non-finite ones are left out). Bottom: accuracy
@@ -341,7 +350,7 @@ def threshold_view(logits, is_positive, threshold: float = 0.0, positive: int = 
         v = _finite(z[mask])
         beyond += int((np.abs(v) > span).sum())
         counts, _ = np.histogram(np.clip(v, -span, span), bins=edges)
-        data.append(dict(type="bar", x=_f32(centres), y=counts.astype(np.float32), width=width,
+        data.append(dict(type="bar", x=_f32(centres), y=_f32(counts), width=width,
                          name=f"valid {digit}s", marker=dict(color=colour), opacity=0.6,
                          hovertemplate=f"logit %{{x:.2f}}<br>%{{y}} {digit}s<extra></extra>"))
     notes = [dict(x=threshold, y=1, xref="x", yref="paper", yanchor="top", xanchor=anchor, text=text,
@@ -378,7 +387,7 @@ _HEATMAP_TEMPLATES: dict = {}
 
 
 def weight_heatmap_live(weights: np.ndarray, positive: int = 3, height: int = 320,
-                        name: str = "weight") -> go.Figure:
+                        name: str = "weight") -> dict:
     """`weight_heatmap` (or `diverging_heatmap` of another 784 values called `name`), cheap enough
     to redraw several times a second: its layout and colour bar are built (and validated) once per
     (positive, height, name); each call only puts in the new values."""
@@ -392,4 +401,4 @@ def weight_heatmap_live(weights: np.ndarray, positive: int = 3, height: int = 32
     fin = _finite(w)
     zmax = float(max(np.abs(fin).max() if len(fin) else 1.0, 1e-12))
     trace = {**tpl["data"][0], "z": _f32(np.where(np.isfinite(w), w, np.nan)), "zmin": -zmax, "zmax": zmax}
-    return go.Figure({"data": [trace], "layout": tpl["layout"]}, _validate=False)
+    return {"data": [trace], "layout": tpl["layout"]}

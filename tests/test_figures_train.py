@@ -36,9 +36,21 @@ def _decode(d: dict):
     return Spec(d)
 
 
-def validated(fig: go.Figure) -> Spec:
-    """The figure as the browser gets it (strict JSON, decoded back), after plotly's full validation."""
-    go.Figure(fig.to_dict())  # raises on any invalid property or value
+def _pruned(d):
+    """`d` without empty objects (plotly's validation drops them; plotly.js ignores them)."""
+    if isinstance(d, dict):
+        return {k: _pruned(v) for k, v in d.items() if v != {}}
+    return [_pruned(v) for v in d] if isinstance(d, list) else d
+
+
+def validated(fig: go.Figure | dict) -> Spec:
+    """The figure as the browser gets it (strict JSON, decoded back), after plotly's full validation.
+    The live figures are plain dicts: as they are sent, and as a validated go.Figure, they must agree."""
+    if isinstance(fig, dict):  # all but the template, which the live figures leave out on purpose
+        sent, full = (json.loads(pio.to_json(f, validate=v)) for f, v in ((fig, False), (go.Figure(fig), True)))
+        sent["layout"].pop("template"), full["layout"].pop("template")
+        assert _pruned(sent) == _pruned(full)
+    go.Figure(fig if isinstance(fig, dict) else fig.to_dict())  # raises on any invalid property or value
     text = pio.to_json(fig, validate=True)
     return json.loads(text, object_hook=_decode,
                       parse_constant=lambda c: pytest.fail(f"non-JSON constant {c} in the figure"))
