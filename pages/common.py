@@ -24,6 +24,7 @@ from mnist37.train import FIELDS, TrainConfig, Trainer, from_strings, to_strings
 # trained 7x faster than two). Set once, for the server process.
 torch.set_num_threads(1)
 
+REDRAW_SECONDS = 0.2  # the Train page's live views redraw 5 times a second while training
 CONFIG = "config"  # session_state key of the session's TrainConfig (the one source of settings)
 TRAINER = "trainer"  # session_state key of the session's Trainer
 BACKGROUND = "trainer_background"  # session_state key of its BackgroundTraining (the fastest speed)

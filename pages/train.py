@@ -21,16 +21,15 @@ from mnist37.inference import sigmoid
 from mnist37.metrics import EpochAccuracy, accuracy_sweep, class_midpoint, logit_span
 from mnist37.model import other_digit
 from mnist37.train import FIELDS, TrainConfig, spec
-from pages.common import route_through_app
+from pages.common import (REDRAW_SECONDS, background, fig_height, full_run, get_config, get_trainer,
+                          holding_trainer, is_presentation, once, reset_trainer, route_through_app, seed_widget,
+                          set_config, stop_background)
 from pages.live_chart import live_plotly_chart
-from pages.common import (background, fig_height, full_run, get_config, get_trainer, holding_trainer,
-                          is_presentation, once, reset_trainer, seed_widget, set_config, stop_background)
 
 LR_GRID = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)  # log scale
 FASTEST = "fastest"
 SPEEDS = (1, 2, 5, 10, 20, 50, FASTEST)  # mini-batch steps per redraw
 DEFAULT_SPEED = 5  # 20 steps/s: the lesson's 20 epochs (140 steps) in about 7 seconds
-REDRAW_SECONDS = 0.2  # the live views redraw 5 times a second while training
 SWEEP_POINTS = 401  # thresholds on the accuracy-vs-threshold curve
 
 RUNNING = "train_running"  # session_state: is the Train button "on"?
