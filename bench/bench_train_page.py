@@ -5,14 +5,14 @@ How it is measured (all in this process, one after the other):
   median of 3 runs; steps per second = steps / seconds.
 - Page through AppTest reruns (the page's own cost, no browser): the app's entry script opened on
   the Train page with the same settings, Speed "fastest", Train pressed, then `at.run()` paced at
-  the page's own redraw rate (every pages.common.REDRAW_SECONDS, as its fragment timer) until the trainer has
-  finished. Each rerun is a full run of the app (sidebar, settings, every figure built and
+  the page's own redraw rate (every pages.common.REDRAW_SECONDS, as its fragment timer) until the
+  trainer has finished. Each rerun is a full run of the app (sidebar, settings, every figure built and
   serialised), more than the page's timed fragment reruns redo. The background thread trains
   between reruns, in this process, as in the server. Steps per second = steps / (time from the
   click's rerun to the end of the first rerun that found the run finished); redraws per second =
   reruns / the same time.
-- Page in Chromium: a live `streamlit run` server and Debian's Chromium (Playwright), as a user would: open
-  /train?epochs=..&bs=.., set Speed to "fastest" with the keyboard, press Train, and record in the
+- Page in Chromium: a live `streamlit run` server and Debian's Chromium (Playwright), as a user
+  would: open /train?epochs=..&bs=.., set Speed to "fastest" with the keyboard, press Train, and record in the
   page every time the Step metric changes (a MutationObserver reading textContent: it forces no
   layout, unlike polling innerText every frame), until Train shows again. At "fastest" a
   background thread in the server trains between redraws (mnist37.background). Page steps per

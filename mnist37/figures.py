@@ -261,8 +261,8 @@ def sigmoid_decision(logit: float | None, threshold: float = 0.0, positive: int 
 # plotly chart is a fresh plotly.js plot in the browser, so the page draws few figures (several
 # panels each), sends float32 arrays, leaves out plotly's default template (Streamlit applies its
 # own theme) and returns the figure as the plain dict `go.Figure(...)` takes: building plotly's
-# objects (even unvalidated) and converting them back to JSON cost more server time per redraw than
-# everything else the page does. tests/test_figures_train.py validates every one of them in full.
+# objects (even unvalidated) and converting them back to JSON was nearly half of the server's time
+# in the live views (py-spy). tests/test_figures_train.py validates every one of them in full.
 TRAIN_COLOUR, VALID_COLOUR, MARK_COLOUR = "#e69f00", "#009e73", "#555555"  # Okabe-Ito orange, green; grey
 _NO_TEMPLATE = {"layout": {}}
 

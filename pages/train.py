@@ -105,7 +105,8 @@ def lesson_code(code: str) -> None:
 # --- buttons (callbacks run before the script, so the page draws the new state at once) ---------
 # Streamlit can deliver one click twice: when a click lands just as the live fragment's timer fires,
 # the fragment's rerun carries the button's trigger and so does the full rerun the click itself
-# sends, and the callback runs in both (traced here at "fastest": Pause ran twice and undid itself).
+# sends, and the callback runs in both (traced here: 14 of 90 Pause clicks at "fastest", and the
+# Train/Pause toggle undid itself).
 # So every button's action must survive a second delivery: the primary button is told what it
 # showed ("train" or "pause", both idempotent), and Step and Epoch act once per click (`once`).
 def pause():
