@@ -7,10 +7,9 @@ Figures use transparent backgrounds so they read in Streamlit's light and dark t
 """
 from __future__ import annotations
 
-import base64
-
 import numpy as np
 import plotly.graph_objects as go
+from _plotly_utils.utils import to_typed_array_spec
 
 from .model import other_digit
 
@@ -257,12 +256,12 @@ def sigmoid_decision(logit: float | None, threshold: float = 0.0, positive: int 
 
 
 # --- Train page (issue 3) -------------------------------------------------------------------------
-# These figures are redrawn several times a second while a model trains. Each redraw of a Streamlit
-# plotly chart is a fresh plotly.js plot in the browser, so the page draws few figures (several
-# panels each), sends float32 arrays, leaves out plotly's default template (Streamlit applies its
-# own theme) and returns the figure as the plain dict `go.Figure(...)` takes: building plotly's
-# objects (even unvalidated) and converting them back to JSON was nearly half of the server's time
-# in the live views (py-spy). tests/test_figures_train.py validates every one of them in full.
+# These figures are redrawn several times a second while a model trains (pages/live_chart.py hands
+# each to Plotly.react), so the page draws few figures (several panels each), sends float32 arrays,
+# leaves out plotly's default template (the page's own font and grid apply) and returns the figure
+# as the plain dict `go.Figure(...)` takes: building plotly's objects (even unvalidated) and
+# converting them back to JSON was nearly half of the server's time in the live views (py-spy).
+# tests/test_figures_train.py validates every one of them in full.
 TRAIN_COLOUR, VALID_COLOUR, MARK_COLOUR = "#e69f00", "#009e73", "#555555"  # Okabe-Ito orange, green; grey
 _NO_TEMPLATE = {"layout": {}}
 
@@ -275,14 +274,10 @@ def _fast(data: list, layout: dict, height: int, top: int = 30) -> dict:
     return {"data": data, "layout": layout}
 
 
-def _f32(v) -> dict:
-    """`v` as plotly.js's typed array (float32 bytes in base64), as go.Figure sends a numpy array:
-    a list of decimal numbers is several times longer to send and to parse."""
-    a = np.ascontiguousarray(v, dtype=np.float32)
-    spec = {"dtype": "f4", "bdata": base64.b64encode(a.tobytes()).decode("ascii")}
-    if a.ndim > 1:
-        spec["shape"] = ", ".join(str(n) for n in a.shape)
-    return spec
+def _f32(v):
+    """`v` as float32 in plotly.js's typed-array form (base64 bytes), through plotly's own encoder,
+    as go.Figure sends a numpy array: a list of decimal numbers is several times longer."""
+    return to_typed_array_spec(np.asarray(v, dtype=np.float32))
 
 
 def _finite(v) -> np.ndarray:

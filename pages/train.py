@@ -314,7 +314,7 @@ def live_views() -> None:
         lesson_code(HISTOGRAM_CODE + SWEEP_CODE)
 
     if cfg.fit_threshold:
-        step0, bias0, mid0 = st.session_state.get(FIT_FROM) or fit_start(get_trainer())
+        step0, bias0, mid0 = st.session_state[FIT_FROM]  # set before the first live view, and on reset
         mid = class_midpoint(logits, targets)
         st.markdown(f"**Training for threshold {cfg.threshold:g}**")
         f = st.columns(4)
