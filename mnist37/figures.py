@@ -235,7 +235,7 @@ def sigmoid_decision(logit: float | None, threshold: float = 0.0, positive: int 
              dict(x=reach, y=0, xref="x", yref="paper", text=f"<b>→ {positive}</b>", showarrow=False,
                   xanchor="right", yanchor="bottom", font=dict(color=POS_COLOUR, size=15)),
              dict(x=threshold, y=1, xref="x", yref="paper", text=f"threshold {threshold:g}", showarrow=False,
-                  xanchor="left", yanchor="top", xshift=3, font=dict(size=11, color="#555555"))]
+                  xanchor="center", yanchor="bottom", font=dict(size=11, color="#555555"))]
     if logit is not None:
         p = float(1 / (1 + np.exp(-np.clip(logit, -700, 700))))
         shown = float(np.clip(logit, -reach, reach))
@@ -246,10 +246,10 @@ def sigmoid_decision(logit: float | None, threshold: float = 0.0, positive: int 
         shown_p = "< 0.001" if p < 0.0005 else "> 0.999" if p > 0.9995 else f"= {p:.3f}"
         notes.append(dict(x=shown, y=p, text=f"σ({logit:.2f}) {shown_p}", showarrow=True, arrowhead=0,
                           ax=-70 if shown > 0 else 70, ay=30 if p > 0.5 else -30,
-                          font=dict(size=13, color=colour)))
+                          bgcolor="rgba(255,255,255,0.85)", font=dict(size=13, color=colour)))
     return go.Figure(traces, layout=dict(
         height=height, showlegend=False, shapes=shapes, annotations=notes,
-        margin=dict(l=10, r=10, t=10, b=10), paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+        margin=dict(l=10, r=10, t=22, b=10), paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
         xaxis=dict(title=dict(text="logit", standoff=4), range=[-reach, reach], zeroline=False, showgrid=False),
         yaxis=dict(title=dict(text=f"P({positive}) = σ(logit)", standoff=4), range=[-0.04, 1.04],
                    tickvals=[0, 0.5, 1], showgrid=False, zeroline=False)))
