@@ -235,7 +235,8 @@ def sigmoid_decision(logit: float | None, threshold: float = 0.0, positive: int 
              dict(x=reach, y=0, xref="x", yref="paper", text=f"<b>→ {positive}</b>", showarrow=False,
                   xanchor="right", yanchor="bottom", font=dict(color=POS_COLOUR, size=15)),
              dict(x=threshold, y=1, xref="x", yref="paper", text=f"threshold {threshold:g}", showarrow=False,
-                  xanchor="center", yanchor="bottom", font=dict(size=11, color="#555555"))]
+                  xanchor="right" if threshold > reach / 2 else "left" if threshold < -reach / 2 else "center",
+                  yanchor="bottom", font=dict(size=11, color="#555555"))]
     if logit is not None:
         p = float(1 / (1 + np.exp(-np.clip(logit, -700, 700))))
         shown = float(np.clip(logit, -reach, reach))
