@@ -84,16 +84,18 @@ def _slider(page, label):
 
 
 def _run_page(page, url: str, fastest: bool, seconds: float | None, server_pid: int) -> dict:
+    from tests.conftest import wait_for_app
+
     page.goto(url)
     page.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    wait_for_app(page, 120_000)
     if fastest:
         _slider(page, "Speed").focus()
         page.keyboard.press("End")
         page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stSlider"]')]
             .find(s => s.innerText.includes('Speed'))?.querySelector('input[type="range"]')
             ?.getAttribute('aria-valuetext') === 'fastest'""", timeout=60_000)
-        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+        wait_for_app(page)
     page.evaluate(STEP_JS)
     load0 = os.getloadavg()[0]
     server_cpu = lambda: cpu_seconds(lambda pid, cmd: pid == str(server_pid))  # noqa: E731

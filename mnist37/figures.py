@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 from _plotly_utils.utils import to_typed_array_spec
 
+from .inference import probability_relation, sigmoid
 from .model import other_digit
 
 DIVERGING = "RdBu"  # low = red, high = blue; ColorBrewer marks it colour-blind safe
@@ -238,14 +239,13 @@ def sigmoid_decision(logit: float | None, threshold: float = 0.0, positive: int 
                   xanchor="right" if threshold > reach / 2 else "left" if threshold < -reach / 2 else "center",
                   yanchor="bottom", font=dict(size=11, color="#555555"))]
     if logit is not None:
-        p = float(1 / (1 + np.exp(-np.clip(logit, -700, 700))))
+        p = sigmoid(logit)
         shown = float(np.clip(logit, -reach, reach))
         colour = POS_COLOUR if logit > threshold else NEG_COLOUR
         traces.append(go.Scatter(x=[shown], y=[p], mode="markers",
                                  marker=dict(size=15, color=colour, line=dict(width=2, color="#ffffff")),
                                  hovertemplate=f"logit {logit:.3f}<br>sigmoid {p:.4f}<extra></extra>"))
-        shown_p = "< 0.001" if p < 0.0005 else "> 0.999" if p > 0.9995 else f"= {p:.3f}"
-        notes.append(dict(x=shown, y=p, text=f"σ({logit:.2f}) {shown_p}", showarrow=True, arrowhead=0,
+        notes.append(dict(x=shown, y=p, text=f"σ({logit:.2f}) {probability_relation(p)}", showarrow=True, arrowhead=0,
                           ax=-70 if shown > 0 else 70, ay=30 if p > 0.5 else -30,
                           bgcolor="rgba(255,255,255,0.85)", font=dict(size=13, color=colour)))
     return go.Figure(traces, layout=dict(

@@ -30,6 +30,12 @@ def probability_text(p: float) -> str:
     return f"{p:.3f}"
 
 
+def probability_relation(p: float) -> str:
+    """`probability_text` after "P(3) ": "= 0.500", "> 0.999" or "< 0.001"."""
+    shown = probability_text(p)
+    return f"{shown[0]} {shown[1:]}" if shown[0] in "<>" else f"= {shown}"
+
+
 @dataclass(frozen=True)
 class Contribution:
     """One pixel's term x·w of the sum."""

@@ -154,8 +154,8 @@ ACTED = "acted_on"  # session_state: {callback: the full run whose button click 
 
 def full_run() -> int:
     """Count this full run of the page and return its number; a `once` button carries it."""
-    n = st.session_state[FULL_RUNS] = st.session_state.get(FULL_RUNS, 0) + 1
-    return n
+    st.session_state[FULL_RUNS] = st.session_state.get(FULL_RUNS, 0) + 1
+    return st.session_state[FULL_RUNS]
 
 
 def once(action):

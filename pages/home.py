@@ -5,7 +5,7 @@ import numpy as np
 import streamlit as st
 
 from mnist37 import baseline, figures
-from mnist37.inference import infer, probability_text
+from mnist37.inference import infer, probability_relation
 from mnist37.model import other_digit
 from mnist37.train import TrainConfig, Trainer
 from pages.common import dataset_or_stop, route_through_app
@@ -85,9 +85,7 @@ with cols[2]:
 with cols[3]:
     st.markdown("**4 · sigmoid**")
     st.plotly_chart(figures.sigmoid_decision(logit, thr, pos, height=h), width="stretch", key="home_sigmoid")
-    shown = probability_text(p)  # never a rounded 1.000 for a probability below 1
-    st.caption(f"sigmoid squashes the logit into a probability: P({pos}) "
-               f"{shown if shown[0] in '<>' else '= ' + shown}")
+    st.caption(f"sigmoid squashes the logit into a probability: P({pos}) {probability_relation(p)}")
     st.page_link("pages/train.py", label="Why squash it?", icon=":material/monitoring:")
 with cols[4]:
     st.markdown("**5 · decision**")

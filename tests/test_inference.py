@@ -5,7 +5,7 @@ import numpy as np
 import torch
 
 from mnist37 import model
-from mnist37.inference import infer, probability_text, sigmoid, top_contributions
+from mnist37.inference import infer, probability_relation, probability_text, sigmoid, top_contributions
 
 
 def params(seed=0):
@@ -62,3 +62,7 @@ def test_probability_text_never_rounds_to_certainty():
     assert probability_text(0.5) == "0.500"
     assert probability_text(1e-9) == "<0.001" and probability_text(1 - 1e-9) == ">0.999"
     assert probability_text(0.0004) == "<0.001" and probability_text(0.0006) == "0.001"
+
+
+def test_probability_relation_reads_after_p():
+    assert [probability_relation(p) for p in (0.5, 1e-9, 1 - 1e-9)] == ["= 0.500", "< 0.001", "> 0.999"]
