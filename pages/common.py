@@ -6,9 +6,9 @@ or kept in the session, so a rerun only redraws.
 """
 from __future__ import annotations
 
-import functools
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
+from typing import Callable
 
 import numpy as np
 
@@ -148,32 +148,52 @@ def current_model() -> Model:
     return default_model(get_config().positive)
 
 
-FULL_RUNS = "full_runs"  # session_state: how many full runs of a page drew buttons (see `once`)
-ACTED = "acted_on"  # session_state: {callback: the full run whose button click it acted on}
+class Clicks:
+    """A page's button clicks: the buttons' callbacks record them, the page's script acts on them.
 
+    Why the callbacks do not act themselves: Streamlit stops a callback, silently, at its first
+    st.* call (reading or writing st.session_state included) when a rerun request has arrived since
+    the callbacks began, and it does not deliver that click again (Streamlit 1.67; see
+    tests/test_page_train.py). On the Train page such a request is routine: a click that lands as the
+    live fragment's timer fires reaches the server twice, in the timed rerun and in the click's own
+    rerun, and the second can arrive while the first one's callback runs. A Pause was lost that way
+    and training ran on to the end. So `record`, the callback, only appends to a plain list (there
+    is no st.* call in it to stop at), and `apply`, called by the script, acts on the clicks.
 
-def full_run() -> int:
-    """Count this full run of the page and return its number; a `once` button carries it."""
-    st.session_state[FULL_RUNS] = st.session_state.get(FULL_RUNS, 0) + 1
-    return st.session_state[FULL_RUNS]
-
-
-def once(action):
-    """A button callback that acts once per click, even when Streamlit delivers the click twice.
-
-    Draw the button with `args=(full_run(),)`: a callback runs with the args of the run that drew the
-    button, so both deliveries of one click carry the same number and the second is dropped; the next
-    click comes from a button drawn by a later run. (A second click before the first one's rerun has
-    redrawn the button counts once too.)
+    One click, one action: draw the buttons with `args=(action, clicks.draw())`; both deliveries of a
+    click carry the number of the full run that drew its button, and the second is dropped. (Two
+    genuine clicks before the first one's rerun has redrawn the buttons count once.)
     """
-    @functools.wraps(action)
-    def callback(drawn_by: int, *args, **kwargs):
-        acted = st.session_state.setdefault(ACTED, {})
-        if acted.get(action.__qualname__) == drawn_by:
-            return None
-        acted[action.__qualname__] = drawn_by
-        return action(*args, **kwargs)
-    return callback
+
+    def __init__(self) -> None:
+        self.runs = 0  # full runs of the page that drew its buttons
+        self.pending: list[tuple[str, int]] = []  # (action, drawn by run) not acted on yet
+        self.acted: dict[str, int] = {}  # action -> the run whose button it last acted for
+
+    def draw(self) -> int:
+        """Count a full run that draws the buttons; the buttons carry the number."""
+        self.runs += 1
+        return self.runs
+
+    def record(self, action: str, drawn_by: int) -> None:
+        """The buttons' on_click: no st.* call, so no rerun can stop it halfway."""
+        self.pending.append((action, drawn_by))
+
+    def apply(self, act: Callable[[str], None]) -> None:
+        """`act(action)` for each recorded click, oldest first, once per click.
+
+        The script too stops at any st.* call when a rerun request arrives: the click then stays
+        pending and the next run acts on it again, from the start. So `act` must be safe to redo
+        after being stopped at any of its st.* calls: what must happen once per click (a training
+        step) has to come after its last st.* call. Between that and the click's removal here there
+        is no st.* call.
+        """
+        while self.pending:
+            action, drawn_by = self.pending[0]
+            if self.acted.get(action) != drawn_by:
+                act(action)
+                self.acted[action] = drawn_by
+            self.pending.pop(0)
 
 
 PRESENTATION = "presentation"  # session_state key of the presentation-mode toggle

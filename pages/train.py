@@ -21,8 +21,8 @@ from mnist37.inference import sigmoid
 from mnist37.metrics import EpochAccuracy, accuracy_sweep, class_midpoint, logit_span
 from mnist37.model import other_digit
 from mnist37.train import FIELDS, TrainConfig, spec
-from pages.common import (REDRAW_SECONDS, background, fig_height, full_run, get_config, get_trainer,
-                          holding_trainer, is_presentation, once, reset_trainer, route_through_app, seed_widget,
+from pages.common import (REDRAW_SECONDS, Clicks, background, fig_height, get_config, get_trainer,
+                          holding_trainer, is_presentation, reset_trainer, route_through_app, seed_widget,
                           set_config, stop_background)
 from pages.live_chart import live_plotly_chart
 
@@ -35,6 +35,7 @@ SWEEP_POINTS = 401  # thresholds on the accuracy-vs-threshold curve
 RUNNING = "train_running"  # session_state: is the Train button "on"?
 SPEED = "train_speed"  # session_state: the speed, kept across page switches
 NOTICE = "train_notice"  # session_state: a one-off message (what reset, and why)
+CLICKS = "train_clicks"  # session_state: the page's Clicks (recorded by the buttons, applied by the script)
 FIT_FROM = "train_fit_from"  # session_state: (step, bias, midpoint) when "train for this threshold" began
 ACCURACY = "train_accuracy_cache"  # session_state: EpochAccuracy for (trainer, threshold)
 LABELS = {"source": "data source", "std": "init std", "seed": "seed", "loss": "loss", "positive": "positive digit"}
@@ -102,13 +103,7 @@ def lesson_code(code: str) -> None:
         st.code(code.strip(), language="python")
 
 
-# --- buttons (callbacks run before the script, so the page draws the new state at once) ---------
-# Streamlit can deliver one click twice: when a click lands just as the live fragment's timer fires,
-# the fragment's rerun carries the button's trigger and so does the full rerun the click itself
-# sends, and the callback runs in both (traced here: 14 of 90 Pause clicks at "fastest", and the
-# Train/Pause toggle undid itself).
-# So every button's action must survive a second delivery: the primary button is told what it
-# showed ("train" or "pause", both idempotent), and Step and Epoch act once per click (`once`).
+# --- buttons: their callbacks only record the click; `act` does what it asks (see Clicks) ---------
 def pause():
     """Stop live training (the timer and, at the fastest speed, the thread); return the trainer."""
     st.session_state[RUNNING] = False
@@ -116,40 +111,41 @@ def pause():
     return get_trainer()
 
 
-def on_train(action: str) -> None:
-    """The primary button: `action` is what it showed when clicked, "train" or "pause"."""
+def act(action: str) -> None:
+    """What a click on Train, Pause, Step, Epoch or Reset does. Clicks.apply may stop this at any
+    st.* call and run it again from the start; pause, train and reset are safe to redo, and a
+    step or an epoch comes after the last st.* call, so it happens once per click."""
     if action == "pause":
         pause()
-        return
-    t = get_trainer()
-    if t.status == "diverged":
-        st.session_state[NOTICE] = "Training stopped on a NaN/inf: press Reset to start again."
-    elif t.status == "done":
-        st.session_state[NOTICE] = (f"Finished {t.epoch} epochs. Raise Epochs to train on, or press Reset "
-                                    f"to start again from fresh random weights.")
+    elif action == "train":
+        t = get_trainer()
+        if t.status == "diverged":
+            st.session_state[NOTICE] = "Training stopped on a NaN/inf: press Reset to start again."
+        elif t.status == "done":
+            st.session_state[NOTICE] = (f"Finished {t.epoch} epochs. Raise Epochs to train on, or press "
+                                        f"Reset to start again from fresh random weights.")
+        else:
+            st.session_state[RUNNING] = True
+    elif action in ("step", "epoch"):
+        t = pause()
+        if t.status == "diverged":
+            return
+        if action == "step":
+            t.train_step()  # one mini-batch, also past the last epoch
+        else:
+            if t.status == "done":
+                t.status = "training"  # one more epoch past the end: the Trainer stops at the next boundary
+            t.advance_epoch()
+    elif action == "reset":
+        pause()
+        st.session_state[FIT_FROM] = fit_start(reset_trainer())
     else:
-        st.session_state[RUNNING] = True
+        raise ValueError(f"unknown button action {action!r}")
 
 
-@once
-def on_step() -> None:
-    t = pause()
-    if t.status != "diverged":
-        t.train_step()  # one mini-batch, also past the last epoch
-
-
-@once
-def on_epoch() -> None:
-    t = pause()
-    if t.status != "diverged":
-        if t.status == "done":
-            t.status = "training"  # one more epoch past the end: the Trainer stops at the next boundary
-        t.advance_epoch()
-
-
-def on_reset() -> None:
-    pause()
-    st.session_state[FIT_FROM] = fit_start(reset_trainer())
+def clicks() -> Clicks:
+    """The page's clicks (one object for the session, so the buttons' callbacks all record into it)."""
+    return st.session_state.setdefault(CLICKS, Clicks())
 
 
 # --- controls ------------------------------------------------------------------------------------
@@ -247,6 +243,7 @@ def train_slice(t) -> None:
 
 def live_views() -> None:
     """One slice of training (while running), then every view that depends on the weights."""
+    clicks().apply(act)  # a click this timed rerun carried (see Clicks)
     cfg = get_config()
     if st.session_state.get(RUNNING):
         train_slice(get_trainer())
@@ -342,6 +339,7 @@ st.markdown(
 cfg = get_config()
 apply(cfg, controls(cfg))
 try:
+    clicks().apply(act)  # what the buttons recorded (see Clicks)
     trainer = get_trainer()
 except DataError as e:
     st.error(f"{e} The embedded sample is used instead.")
@@ -352,15 +350,16 @@ if FIT_FROM not in st.session_state:
 running = bool(st.session_state.get(RUNNING)) and not trainer.finished
 st.session_state[RUNNING] = running
 
-drawn = full_run()  # Step and Epoch carry it: one click, one step (see `once`)
+record, drawn = clicks().record, clicks().draw()  # one click, one action (see Clicks)
 b = st.columns([1.2, 1, 1, 1, 4])
-b[0].button("Pause" if running else "Train", key="train_button", type="primary", on_click=on_train,
-            args=("pause" if running else "train",), width="stretch",
+b[0].button("Pause" if running else "Train", key="train_button", type="primary", on_click=record,
+            args=("pause" if running else "train", drawn), width="stretch",
             help="Run the lesson's training loop, redrawing as it goes")
-b[1].button("Step", key="step_button", on_click=on_step, args=(drawn,), width="stretch",
+b[1].button("Step", key="step_button", on_click=record, args=("step", drawn), width="stretch",
             help="Train on one mini-batch")
-b[2].button("Epoch", key="epoch_button", on_click=on_epoch, args=(drawn,), width="stretch", help="Train one epoch")
-b[3].button("Reset", key="reset_button", on_click=on_reset, width="stretch",
+b[2].button("Epoch", key="epoch_button", on_click=record, args=("epoch", drawn), width="stretch",
+            help="Train one epoch")
+b[3].button("Reset", key="reset_button", on_click=record, args=("reset", drawn), width="stretch",
             help="Fresh random weights from the seed")
 if trainer.data.notice:
     st.info(trainer.data.notice)
@@ -368,6 +367,7 @@ if NOTICE in st.session_state:
     st.info(st.session_state.pop(NOTICE), icon="🔄")
 if trainer.status == "diverged":
     st.warning(trainer.message, icon="⚠️")
-    st.button("Reset to fresh random weights", key="reset_after_divergence", on_click=on_reset)
+    st.button("Reset to fresh random weights", key="reset_after_divergence", on_click=record,
+              args=("reset", drawn))
 
 st.fragment(run_every=REDRAW_SECONDS if running else None)(live_views)()
