@@ -169,13 +169,12 @@ def controls(cfg: TrainConfig) -> dict:
         st.caption(f"sigmoid({t:g}) = **{p:.3f}**: the model says {cfg.positive} when "
                    f"its logit is above {t:g}, i.e. its probability is above {p:.3f}.")
         widget("fit_threshold", st.toggle, "Train for this threshold")
-        if SPEED not in st.session_state:
-            st.session_state[SPEED] = DEFAULT_SPEED
-        st.session_state["speed"] = st.session_state[SPEED]
+        if "speed" not in st.session_state:  # the slider's own state goes when the page is left
+            st.session_state["speed"] = st.session_state.get(SPEED, DEFAULT_SPEED)
         st.select_slider("Speed (steps per redraw)", SPEEDS, key="speed",
-                         on_change=lambda: st.session_state.update({SPEED: st.session_state["speed"]}),
                          help="Mini-batch steps between two redraws (5 redraws a second): 1 to watch every "
                               "step, 'fastest' to train as fast as the page can while still redrawing.")
+        st.session_state[SPEED] = st.session_state["speed"]  # for the live views, and the next visit
         widget("epochs", st.number_input, "Epochs", min_value=1, max_value=200, step=1)
         widget("loss", st.radio, "Loss", options=("mnist", "bce"), horizontal=True,
                format_func=lambda v: {"mnist": "mnist_loss", "bce": "cross-entropy"}[v])

@@ -221,6 +221,16 @@ def test_train_then_reruns_raise_valid_accuracy_and_lr_changes_apply_without_res
     assert not at.exception
 
 
+def test_the_speed_is_kept_when_the_page_is_left_and_opened_again():
+    at = open_train()
+    at.select_slider(key="speed").set_value(20).run()
+    at.switch_page("pages/draw.py").run()
+    assert "speed" not in at.session_state  # Streamlit dropped the slider's own state
+    at.switch_page("pages/train.py").run()
+    assert at.select_slider(key="speed").value == 20
+    assert not at.exception
+
+
 def test_training_to_the_end_at_the_fastest_speed_turns_pause_back_into_train():
     at = open_train(epochs=3)
     at.select_slider(key="speed").set_value("fastest").run()
