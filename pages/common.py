@@ -160,9 +160,10 @@ class Clicks:
     and training ran on to the end. So `record`, the callback, only appends to a plain list (there
     is no st.* call in it to stop at), and `apply`, called by the script, acts on the clicks.
 
-    One click, one action: draw the buttons with `args=(action, clicks.draw())`; both deliveries of a
-    click carry the number of the full run that drew its button, and the second is dropped. (Two
-    genuine clicks before the first one's rerun has redrawn the buttons count once.)
+    One click, one action: take `drawn = clicks.draw()` once per full run and draw each button with
+    `on_click=clicks.record, args=(action, drawn)`; both deliveries of a click carry the number of
+    the run that drew its button, and the second is dropped. (Two genuine clicks before the first
+    one's rerun has redrawn the buttons count once.)
     """
 
     def __init__(self) -> None:
@@ -191,7 +192,11 @@ class Clicks:
         while self.pending:
             action, drawn_by = self.pending[0]
             if self.acted.get(action) != drawn_by:
-                act(action)
+                try:
+                    act(action)  # a rerun stops it with a BaseException: the click stays pending
+                except Exception:
+                    self.pending.pop(0)  # an action that fails is shown once, not retried on every run
+                    raise
                 self.acted[action] = drawn_by
             self.pending.pop(0)
 

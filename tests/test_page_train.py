@@ -135,8 +135,8 @@ def test_clicks_act_once_per_click_and_again_when_stopped_halfway():
     clicks.apply(acted.append)
     assert acted == ["step", "step", "pause"]
 
-    class Stopped(Exception):
-        """What a rerun request raises at an st.* call."""
+    class Stopped(BaseException):
+        """What a rerun request raises at an st.* call (Streamlit's RerunException is a BaseException)."""
 
     def stopped_once(action):
         if not acted or acted[-1] != "stopped":
@@ -150,6 +150,14 @@ def test_clicks_act_once_per_click_and_again_when_stopped_halfway():
     assert clicks.pending == [("epoch", 3)]
     clicks.apply(stopped_once)  # the next run
     assert acted[-2:] == ["stopped", "epoch"] and not clicks.pending
+
+    def failing(action):
+        raise ValueError(action)
+
+    clicks.record("reset", clicks.draw())
+    with pytest.raises(ValueError):
+        clicks.apply(failing)
+    assert not clicks.pending  # shown once, not tried again on every run
 
 
 def test_a_rerun_requested_while_callbacks_run_stops_a_callback_but_not_a_recorded_click():
