@@ -337,8 +337,9 @@ st.markdown(
 
 cfg = get_config()
 apply(cfg, controls(cfg))
+buttons = clicks()
 try:
-    clicks().apply(act)  # what the buttons recorded (see Clicks)
+    buttons.apply(act)  # what the buttons recorded (see Clicks)
     trainer = get_trainer()
 except DataError as e:
     st.error(f"{e} The embedded sample is used instead.")
@@ -349,7 +350,7 @@ if FIT_FROM not in st.session_state:
 running = bool(st.session_state.get(RUNNING)) and not trainer.finished
 st.session_state[RUNNING] = running
 
-record, drawn = clicks().record, clicks().draw()  # one click, one action (see Clicks)
+record, drawn = buttons.record, buttons.draw()  # one click, one action (see Clicks)
 b = st.columns([1.2, 1, 1, 1, 4])
 b[0].button("Pause" if running else "Train", key="train_button", type="primary", on_click=record,
             args=("pause" if running else "train", drawn), width="stretch",
