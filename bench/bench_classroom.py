@@ -15,8 +15,10 @@ from __future__ import annotations
 import os
 import time
 
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, StreamlitServer
-from tests.test_browser_draw import SEVEN, decision, draw
+from harness.browser import CHROMIUM, CHROMIUM_ARGS, SEVEN, decision, draw
+from harness.procstat import cpu_seconds, descendants, machine_busy, rss_mb
+from harness.procstat import total_cpu_seconds as tree_cpu_seconds
+from harness.server import StreamlitServer
 
 LEVELS = (1, 2, 5, 10, 20, 30, 40)
 WINDOW = 10.0  # seconds of steady training measured per level
@@ -41,57 +43,6 @@ WATCH_JS = """() => {
     if (v !== null && v !== last) { window.__redraws.push(performance.now()); last = v; }
   }, 50);
 }"""
-
-
-def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-
-
-def descendants(root: int) -> list[int]:
-    """Every process below `root` (from /proc/*/stat parent ids)."""
-    parent = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open(f"/proc/{d}/stat") as f:
-                    parent[int(d)] = int(f.read().rsplit(")", 1)[1].split()[1])
-            except OSError:
-                pass
-    out, todo = [], [root]
-    while todo:
-        p = todo.pop()
-        kids = [c for c, pp in parent.items() if pp == p]
-        out += kids
-        todo += kids
-    return out
-
-
-def tree_cpu_seconds(pids) -> float:
-    total = 0.0
-    for p in pids:
-        try:
-            total += cpu_seconds(p)
-        except OSError:
-            pass
-    return total
-
-
-def machine_busy() -> tuple[float, float]:
-    """(busy, total) jiffies of all CPUs since boot."""
-    with open("/proc/stat") as f:
-        v = [int(x) for x in f.readline().split()[1:]]
-    idle = v[3] + v[4]
-    return sum(v) - idle, sum(v)
 
 
 def open_draw(browser, url: str):

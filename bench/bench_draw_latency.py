@@ -20,8 +20,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, StreamlitServer  # noqa: E402
-from tests.test_browser_draw import SEVEN, THREE, draw, open_draw, wait_for_app  # noqa: E402
+from harness.browser import CHROMIUM, CHROMIUM_ARGS, SEVEN, THREE, draw, open_draw, wait_for_app  # noqa: E402
+from harness.server import StreamlitServer  # noqa: E402
 
 N_STROKES = 24
 TRIVIAL_APP = '''import numpy as np

@@ -34,6 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from harness.procstat import matching_cpu_seconds as cpu_seconds  # noqa: E402
+
 EPOCHS, BS = 200, 64  # 200 x 27 = 5,400 steps: several seconds even for the CLI
 STEP_JS = """() => { window.__steps = []; const read = () => {
   const m = [...document.querySelectorAll('[data-testid="stMetric"]')]
@@ -42,21 +44,6 @@ STEP_JS = """() => { window.__steps = []; const read = () => {
            const l = window.__steps; if (!l.length || l[l.length - 1][1] !== v) l.push([performance.now(), v]); } };
   new MutationObserver(read).observe(document.body, {subtree: true, childList: true, characterData: true});
   read(); }"""
-HZ = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(match) -> float:
-    """User + system CPU seconds of the processes whose command line satisfies `match`."""
-    total = 0
-    for p in Path("/proc").iterdir():
-        if p.name.isdigit():
-            try:
-                if match(p.name, (p / "cmdline").read_bytes().decode(errors="ignore")):
-                    fields = (p / "stat").read_text().rsplit(")", 1)[1].split()
-                    total += int(fields[11]) + int(fields[12])
-            except OSError:
-                pass
-    return total / HZ
 
 
 def cli_steps_per_second(repeats: int = 3) -> dict:
@@ -84,7 +71,7 @@ def _slider(page, label):
 
 
 def _run_page(page, url: str, fastest: bool, seconds: float | None, server_pid: int) -> dict:
-    from tests.conftest import wait_for_app
+    from harness.browser import wait_for_app
 
     page.goto(url)
     page.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
@@ -122,7 +109,8 @@ def _run_page(page, url: str, fastest: bool, seconds: float | None, server_pid: 
 def page_steps_per_second() -> dict:
     from playwright.sync_api import sync_playwright
 
-    from tests.conftest import CHROMIUM, CHROMIUM_ARGS, StreamlitServer
+    from harness.browser import CHROMIUM, CHROMIUM_ARGS
+    from harness.server import StreamlitServer
 
     srv = StreamlitServer()
     try:

@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 from mnist37.data import load_embedded
 from mnist37.train import TrainConfig, Trainer
-from tests.conftest import StreamlitServer, metric_value, wait_for_app
+from harness.browser import metric_value, wait_for_app
+from harness.server import StreamlitServer
 
 pytestmark = pytest.mark.browser
 LONG = 120_000  # ms: generous, the machine is shared

@@ -1,57 +1,13 @@
 """The Draw page in Chromium: draw a 7 and a 3 with the mouse, as a person would; the page decides."""
 from __future__ import annotations
 
-import math
 import time
 
 import pytest
 
-from .conftest import metric_value, wait_for_app
+from harness.browser import SEVEN, THREE, decision, draw, metric_value, open_draw
 
 pytestmark = pytest.mark.browser
-
-
-def _arc(cx, cy, r, start, end, n=14):
-    """Points on a circle, angles in degrees (0 = right, 90 = down, as on a screen)."""
-    return [(cx + r * math.cos(math.radians(a)), cy + r * math.sin(math.radians(a)))
-            for a in (start + (end - start) * i / (n - 1) for i in range(n))]
-
-
-# Strokes in canvas pixels (280 x 280), big and centred, one continuous stroke each, like a person's.
-SEVEN = [[(75, 62), (140, 58), (208, 60), (175, 120), (145, 180), (122, 232)]]
-THREE = [_arc(138, 98, 52, -160, 90) + _arc(138, 190, 55, -90, 150)[1:]]
-
-
-def open_draw(page, url: str, timeout: float = 120_000) -> None:
-    """Open the app, then its Draw page from the navigation (as a person would), and wait for the canvas."""
-    page.goto(url + "/")
-    page.wait_for_function(  # the app's own navigation (Home, Train, Draw, Model) is up
-        """() => [...document.querySelectorAll('[data-testid="stSidebarNav"] a')]
-                 .some(a => a.innerText.trim().endsWith('Draw'))""", timeout=timeout)
-    page.locator('[data-testid="stSidebarNav"] a', has_text="Draw").click()
-    page.wait_for_selector("canvas.upper-canvas", timeout=timeout)
-    wait_for_app(page, timeout)
-
-
-def draw(page, strokes, steps: int = 4) -> None:
-    """Each stroke: mouse down at its first point, move through the rest, mouse up."""
-    box = page.locator("canvas.upper-canvas").bounding_box()
-    for pts in strokes:
-        page.mouse.move(box["x"] + pts[0][0], box["y"] + pts[0][1])
-        page.mouse.down()
-        for x, y in pts[1:]:
-            page.mouse.move(box["x"] + x, box["y"] + y, steps=steps)
-        page.mouse.up()
-
-
-def decision(page) -> str | None:
-    """The Decision metric's value, or None while there is none. Read in one go inside the page:
-    a rerun can replace the metric between a locator's count() and its inner_text()."""
-    return page.evaluate("""() => {
-        const m = [...document.querySelectorAll('[data-testid="stMetric"]')].find(
-            e => e.querySelector('[data-testid="stMetricLabel"]')?.innerText.includes('Decision'));
-        return m ? m.querySelector('[data-testid="stMetricValue"]').innerText.trim() : null;
-    }""")
 
 
 def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):

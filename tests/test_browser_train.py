@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.conftest import metric_value, wait_for_app
+from harness.browser import metric_value, wait_for_app
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 120_000  # ms: generous, the machine is shared

@@ -8,7 +8,7 @@ import torch
 
 from mnist37 import weights as W
 from mnist37.cli import main
-from tests.conftest import ROOT
+from harness.server import ROOT
 from tests.helpers import write_sample_folder
 
 

@@ -11,7 +11,7 @@ from mnist37.inference import infer
 from mnist37.preprocess import preprocess_bytes
 from mnist37.train import TrainConfig, Trainer
 
-from .conftest import ROOT
+from harness.server import ROOT
 
 SEVEN = [[(70, 60), (210, 60), (120, 230)]]
 THREE = [[(80, 65), (140, 45), (200, 75), (190, 120), (135, 140)],

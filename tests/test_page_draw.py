@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from mnist37 import preprocess as pp
 
-from .conftest import ROOT
+from harness.server import ROOT
 
 APP = str(ROOT / "streamlit_app.py")
 

@@ -16,7 +16,7 @@ from mnist37.model import decide
 from mnist37.train import TrainConfig, Trainer
 from pages.common import PRESENTATION
 from tests.apptest_nav import entrypoint_every_run  # noqa: F401 (a fixture)
-from tests.conftest import ROOT
+from harness.server import ROOT
 
 pytestmark = pytest.mark.usefixtures("entrypoint_every_run")
 APP = ROOT / "streamlit_app.py"

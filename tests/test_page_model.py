@@ -18,7 +18,7 @@ from mnist37.data import load_embedded
 from mnist37.train import TrainConfig, Trainer
 from pages.common import TRAINER, UPLOADED
 from tests.apptest_nav import entrypoint_every_run  # noqa: F401 (a fixture)
-from tests.conftest import ROOT
+from harness.server import ROOT
 
 pytestmark = pytest.mark.usefixtures("entrypoint_every_run")
 APP = str(ROOT / "streamlit_app.py")

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from mnist37.train import TrainConfig
 from pages.common import CONFIG, PRESENTATION, URL_FIELDS, config_from_url, url_params
 from tests.apptest_nav import entrypoint_every_run  # noqa: F401 (a fixture)
-from tests.conftest import ROOT
+from harness.server import ROOT
 
 pytestmark = pytest.mark.usefixtures("entrypoint_every_run")
 

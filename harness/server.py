@@ -1,0 +1,64 @@
+"""A live `streamlit run` of the app (or of another script) on a free local port."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class StreamlitServer:
+    """`streamlit run streamlit_app.py` (or another script, from another folder) on a free port,
+    for browser tests and benchmarks."""
+
+    def __init__(self, port: int | None = None, env: dict | None = None,
+                 script: str = "streamlit_app.py", cwd: Path = ROOT, args: tuple = ()):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        # The log goes to a file, not a pipe that nobody reads (a full pipe would block the server).
+        self.log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
+             "--server.port", str(self.port), "--server.address", "127.0.0.1", *args],
+            cwd=cwd, stdout=subprocess.DEVNULL, stderr=self.log,
+            env={**os.environ, "MNIST37_DATA": str(ROOT / ".pytest_cache" / "no-mnist"), **(env or {})})
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/_stcore/health", timeout=1)
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(self.output()[-2000:])
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("streamlit did not become healthy in 60 s")
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def output(self) -> str:
+        """What the server has logged so far."""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
