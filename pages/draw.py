@@ -147,11 +147,7 @@ def draw_and_predict() -> None:
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def weights_figure(weights, positive: int, height: int):
-    fig = figures.weight_heatmap(weights, positive, height=height)
-    fig.update_traces(showscale=False)
-    fig.update_xaxes(ticks="")
-    fig.update_yaxes(ticks="")
-    return fig
+    return figures.weight_thumbnail(weights, positive, height=height)
 
 
 # The whole chain should fit one 1280×800 projector screen: less empty space above the title.
