@@ -13,7 +13,8 @@ from pathlib import Path
 
 from . import data as datamod
 from . import weights as weightsmod
-from .train import FIELDS, TrainConfig, Trainer
+from .config import FIELDS, TrainConfig
+from .train import Trainer
 
 
 class CliError(Exception):

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from .model import N_PIXELS
-from .train import FIELDS, TrainConfig
+from .config import FIELDS, TrainConfig
 
 
 class WeightsError(ValueError):

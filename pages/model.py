@@ -7,10 +7,13 @@ import streamlit as st
 from mnist37 import baseline, figures
 from mnist37 import weights as wio
 from mnist37.model import other_digit
-from mnist37.train import TrainConfig, Trainer
-from pages.common import dataset_or_stop, route_through_app
-from pages.common import (TRAINER, UPLOADED, Model, current_model, fig_height, get_config, get_dataset,
-                          is_presentation)
+from mnist37.config import TrainConfig
+from mnist37.session import Model
+from mnist37.train import Trainer
+from pages.ui.data import dataset_or_stop, get_dataset
+from pages.ui.present import fig_height, is_presentation
+from pages.ui.routing import route_through_app
+from pages.ui.session import TRAINER, UPLOADED, current_model, get_config
 
 UPLOAD_KEY = "weights_upload"
 UPLOAD_SEEN = "weights_upload_seen"  # (file_id, error or None) of the last upload handled
@@ -149,13 +152,13 @@ def gallery_section(model: Model, cfg: TrainConfig, data) -> None:
         height_per_row=fig_height(150)), width="stretch", key="gallery_fig")
 
 
-def download_section(model: Model, trainer_cfg: TrainConfig | None) -> None:
+def download_section(model: Model) -> None:
     st.subheader("Save the 785 numbers, or load some")
     st.markdown("The whole model fits in a 4 KB file. Download it, open the CSV in a spreadsheet (28 rows "
                 "of 28 weights: the picture above as numbers), or load a weights file back: the Draw "
                 "page then uses it.")
     c1, c2, c3 = st.columns(3)
-    c1.download_button("Weights (.pt, torch)", wio.to_bytes(np.array(model.weights), model.bias, trainer_cfg),
+    c1.download_button("Weights (.pt, torch)", wio.to_bytes(np.array(model.weights), model.bias, model.cfg),
                        file_name="mnist37_weights.pt", mime="application/octet-stream", key="dl_pt",
                        help="torch.save of {'weights' (784, 1), 'bias' (1,), 'config'}; "
                             "load with torch.load(path, weights_only=True)")
@@ -179,7 +182,7 @@ def upload_section() -> None:
         else:
             positive = cfg.positive if cfg is not None else get_config().positive
             w.setflags(write=False)
-            st.session_state[UPLOADED] = Model(w, b, positive, f"the weights loaded from {up.name}")
+            st.session_state[UPLOADED] = Model(w, b, positive, f"the weights loaded from {up.name}", cfg)
             st.session_state[UPLOAD_SEEN] = (up.file_id, None)
             st.rerun()  # redraw the whole page with the loaded model
     if up is not None and st.session_state.get(UPLOAD_SEEN, (None, None))[1]:
@@ -192,7 +195,7 @@ def upload_section() -> None:
 
 
 # --- the page --------------------------------------------------------------------------------------
-route_through_app()  # before anything is drawn: see pages.common
+route_through_app()  # before anything is drawn
 st.title("The model is 785 numbers")
 st.markdown("784 weights, one per pixel, and a bias: that is all the model is. Here they are as a "
             "picture, as they formed epoch by epoch, next to the lesson's simpler first idea, and as a "
@@ -209,8 +212,5 @@ baseline_section(trainer, cfg, accuracy)
 losses_section(cfg)
 gallery_section(model, cfg, data)
 if not is_presentation():
-    t = st.session_state.get(TRAINER)
-    uploaded = st.session_state.get(UPLOADED)
-    download_section(model, t.cfg if t is not None and uploaded is None and t.step > 0 else
-                     None if uploaded is not None else TrainConfig(positive=model.positive))
+    download_section(model)
     upload_section()

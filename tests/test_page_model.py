@@ -16,7 +16,7 @@ from mnist37 import baseline
 from mnist37 import weights as wio
 from mnist37.data import load_embedded
 from mnist37.train import TrainConfig, Trainer
-from pages.common import TRAINER, UPLOADED
+from pages.ui.session import TRAINER, UPLOADED
 from tests.apptest_nav import entrypoint_every_run  # noqa: F401 (a fixture)
 from harness.server import ROOT
 

@@ -118,10 +118,10 @@ def test_step_advances_one_mini_batch_and_epoch_one_epoch():
 
 
 def test_clicks_act_once_per_click_and_again_when_stopped_halfway():
-    """pages.common.Clicks: a click delivered twice (Streamlit runs a button's callback in a
+    """pages.ui.clicks.Clicks: a click delivered twice (Streamlit runs a button's callback in a
     fragment's timed rerun and in the click's own rerun) acts once; the next click, from a button
     drawn by a later run, acts; an action stopped halfway stays pending and is done again."""
-    from pages.common import Clicks
+    from pages.ui.clicks import Clicks
 
     clicks, acted = Clicks(), []
     drawn = clicks.draw()
@@ -170,7 +170,7 @@ def test_a_rerun_requested_while_callbacks_run_stops_a_callback_but_not_a_record
         from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
         from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-        from pages.common import Clicks
+        from pages.ui.clicks import Clicks
 
         clicks = st.session_state.setdefault("clicks", Clicks())
         log = st.session_state.setdefault("log", [])  # appending to it is no st.* call

@@ -6,7 +6,8 @@ from torch.utils.data import DataLoader
 
 from mnist37 import data
 from mnist37.model import batch_accuracy, init_params, linear1, mnist_loss
-from mnist37.train import TrainConfig, Trainer, from_strings, needs_reset, to_strings
+from mnist37.config import TrainConfig, from_strings, needs_reset, to_strings
+from mnist37.train import Trainer
 
 
 @pytest.fixture(scope="module")
