@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from .data import Dataset
-from .model import N_PIXELS, init_params, other_digit
+from .model import N_PIXELS, accuracy, init_params, other_digit
 from .train import TrainConfig, Trainer
 
 
@@ -55,8 +55,7 @@ def valid_logits(weights: np.ndarray, bias: float, data: Dataset) -> np.ndarray:
 def linear_accuracy(weights: np.ndarray, bias: float, data: Dataset, positive: int = 3,
                     threshold: float = 0.0) -> float:
     """Validation accuracy of a linear model: logit > threshold means `positive`."""
-    pred_pos = valid_logits(weights, bias, data) > threshold
-    return float(np.mean(pred_pos == (data.y_valid == positive)))
+    return accuracy(valid_logits(weights, bias, data), data.y_valid == positive, threshold)
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:

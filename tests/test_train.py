@@ -6,7 +6,7 @@ from torch.utils.data import DataLoader
 
 from mnist37 import data
 from mnist37.model import batch_accuracy, init_params, linear1, mnist_loss
-from mnist37.config import TrainConfig, from_strings, needs_reset, to_strings
+from mnist37.config import TrainConfig
 from mnist37.train import Trainer
 
 
@@ -108,16 +108,3 @@ def test_training_for_a_threshold_moves_the_bias(ds):
     assert shifted.bias.item() > plain.bias.item()
     assert shifted.valid_accuracy() >= plain.valid_accuracy(0.0) - 0.02
     assert plain.valid_accuracy(5.0) < plain.valid_accuracy(0.0) - 0.02  # without it, 5 hurts
-
-
-def test_config_validation_and_strings():
-    with pytest.raises(ValueError, match="lr must be between"):
-        TrainConfig(lr=100)
-    with pytest.raises(ValueError, match="positive must be one of 3, 7"):
-        TrainConfig(positive=5)
-    cfg = TrainConfig(lr=0.5, seed=7, loss="bce", positive=7, threshold=-1.5)
-    back, notices = from_strings(to_strings(cfg))
-    assert back == cfg and notices == []
-    bad, notices = from_strings({"lr": "abc", "epochs": "9999", "seed": "3", "nope": "1"})
-    assert bad == TrainConfig(seed=3) and len(notices) == 2
-    assert needs_reset(TrainConfig(), TrainConfig(seed=1, lr=0.1)) == ["seed"]

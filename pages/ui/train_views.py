@@ -7,7 +7,7 @@ import streamlit as st
 
 from mnist37 import figures
 from mnist37.metrics import EpochAccuracy, accuracy_sweep, class_midpoint, logit_span
-from mnist37.model import other_digit
+from mnist37.model import accuracy, other_digit
 from pages.ui.lesson_code import (ACCURACY_CODE, FIT_CODE, HISTOGRAM_CODE, LOSS_CODE, SWEEP_CODE, WEIGHTS_CODE,
                                   lesson_code)
 from pages.ui.live_chart import live_plotly_chart
@@ -48,7 +48,7 @@ def live_views() -> None:
 
     h = fig_height(260)
     positive, other = cfg.positive, other_digit(cfg.positive)
-    valid_acc = float(accuracy_sweep(logits, targets, [cfg.threshold])[0])
+    valid_acc = accuracy(logits, targets, cfg.threshold)
 
     m = st.columns(4)
     m[0].metric("Valid accuracy", f"{valid_acc:.1%}")
