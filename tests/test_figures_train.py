@@ -102,3 +102,17 @@ def test_weight_heatmap_live_is_the_weight_heatmap_with_new_weights():
     assert "row %{y}, col %{x}" in trace.hovertemplate and "weight" in trace.hovertemplate
     w[3] = np.nan  # an overflowed model still draws
     validated(figures.weight_heatmap_live(w))
+
+
+def test_typed_arrays_are_encoded_as_plotlys_own_encoder_does():
+    from _plotly_utils.utils import to_typed_array_spec
+
+    from mnist37.figures.style import _f32
+
+    rng = np.random.default_rng(0)
+    for a in (np.arange(5.0), rng.random((28, 28)), np.array([1.5]), np.array([[1, 2, 3]]), rng.random(401) * 1e30,
+              np.array([np.nan, np.inf, -0.0])):
+        want = to_typed_array_spec(np.asarray(a, dtype=np.float32))
+        assert _f32(a) == want
+    assert _f32([]) == []
+
