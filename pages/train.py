@@ -17,9 +17,8 @@ from pages.ui.present import is_presentation
 from pages.ui.routing import route_through_app
 from pages.ui.session import (RUNNING, get_config, get_trainer, holding_trainer, pause, reset_trainer, seed_widget,
                               set_config)
-from pages.ui.train_run import (DEFAULT_SPEED, FIT_FROM, NOTICE, REDRAW_SECONDS, SPEED, SPEEDS, act, clicks,
-                                fit_start)
-from pages.ui.train_views import live_views
+from pages.ui.train_run import DEFAULT_SPEED, FIT_FROM, NOTICE, SPEED, SPEEDS, act, clicks, fit_start
+from pages.ui.train_views import CHANGE, lesson_views, live_views, redraw_interval
 
 LABELS = {"source": "data source", "std": "init std", "seed": "seed", "loss": "loss", "positive": "positive digit"}
 
@@ -112,7 +111,7 @@ running = bool(st.session_state.get(RUNNING)) and not trainer.finished
 st.session_state[RUNNING] = running
 
 record, drawn = buttons.record, buttons.draw()  # one click, one action (see pages.ui.clicks)
-b = st.columns([1.2, 1, 1, 1, 4])
+b = st.columns([1.2, 1, 1, 1, 3.5], vertical_alignment="center")
 b[0].button("Pause" if running else "Train", key="train_button", type="primary", on_click=record,
             args=("pause" if running else "train", drawn), width="stretch",
             help="Run the lesson's training loop, redrawing as it goes")
@@ -122,6 +121,7 @@ b[2].button("Epoch", key="epoch_button", on_click=record, args=("epoch", drawn),
             help="Train one epoch")
 b[3].button("Reset", key="reset_button", on_click=record, args=("reset", drawn), width="stretch",
             help="Fresh random weights from the seed")
+b[4].toggle("Show what training changed", key=CHANGE, help="The weights minus the random ones they started from")
 if trainer.data.notice:
     st.info(trainer.data.notice)
 if NOTICE in st.session_state:
@@ -131,4 +131,5 @@ if trainer.status == "diverged":
     st.button("Reset to fresh random weights", key="reset_after_divergence", on_click=record,
               args=("reset", drawn))
 
-st.fragment(run_every=REDRAW_SECONDS if running else None)(live_views)()
+st.fragment(run_every=redraw_interval() if running else None)(live_views)()
+lesson_views()

@@ -56,6 +56,6 @@ loss = mnist_loss(preds - threshold, yb)      # the loss sees logit - threshold
 """
 
 
-def lesson_code(code: str) -> None:
-    with st.expander("The lesson's code"):
+def lesson_code(code: str, title: str = "The lesson's code") -> None:
+    with st.expander(title):
         st.code(code.strip(), language="python")

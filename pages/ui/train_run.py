@@ -9,7 +9,6 @@ from mnist37.metrics import class_midpoint
 from pages.ui.clicks import Clicks
 from pages.ui.session import RUNNING, background, get_trainer, pause, reset_trainer, stop_background
 
-REDRAW_SECONDS = 0.2  # the live views redraw 5 times a second while training
 FASTEST = "fastest"
 SPEEDS = (1, 2, 5, 10, 20, 50, FASTEST)  # mini-batch steps per redraw
 DEFAULT_SPEED = 5  # 20 steps/s: the lesson's 20 epochs (140 steps) in about 7 seconds
