@@ -194,13 +194,19 @@ class Trainer:
                 break
         return self.step - start
 
-    def advance_epoch(self) -> int:
+    def advance_epoch(self, max_steps: int | None = None) -> int:
         """Run to the end of the current epoch (one whole epoch from an epoch boundary), also one
-        more past the configured epochs (the run then stays done). Nothing once diverged."""
+        more past the configured epochs (the run then stays done), or `max_steps` toward it.
+        Nothing once diverged. Returns the steps done."""
         epoch, start = self.epoch, self.step
-        while self.status != "diverged" and self.epoch == epoch:
+        while self.status != "diverged" and self.epoch == epoch and (max_steps is None or self.step - start < max_steps):
             self.train_step()
         return self.step - start
+
+    @property
+    def steps_left_in_epoch(self) -> int:
+        """Mini-batch steps to the end of the current epoch."""
+        return math.ceil((len(self.train_x) - self._pos) / self.cfg.bs)
 
     def run(self, on_epoch=None) -> "Trainer":
         """Train to the configured number of epochs."""

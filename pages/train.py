@@ -17,7 +17,7 @@ from pages.ui.present import is_presentation
 from pages.ui.routing import route_through_app
 from pages.ui.session import (RUNNING, get_config, get_trainer, holding_trainer, pause, reset_trainer, seed_widget,
                               set_config)
-from pages.ui.train_run import DEFAULT_SPEED, FIT_FROM, NOTICE, SPEED, SPEEDS, act, clicks, fit_start
+from pages.ui.train_run import DEFAULT_SPEED, EPOCH_END, FIT_FROM, NOTICE, SPEED, SPEEDS, act, clicks, fit_start
 from pages.ui.train_views import CHANGE, lesson_views, live_views, redraw_interval
 
 LABELS = {"source": "data source", "std": "init std", "seed": "seed", "loss": "loss", "positive": "positive digit"}
@@ -107,7 +107,7 @@ except DataError as e:
     trainer = reset_trainer()
 if FIT_FROM not in st.session_state:
     st.session_state[FIT_FROM] = fit_start(trainer)
-running = bool(st.session_state.get(RUNNING)) and not trainer.finished
+running = bool(st.session_state.get(RUNNING)) and (not trainer.finished or EPOCH_END in st.session_state)
 st.session_state[RUNNING] = running
 
 record, drawn = buttons.record, buttons.draw()  # one click, one action (see pages.ui.clicks)

@@ -365,3 +365,24 @@ def test_settings_from_the_link(query):
     assert at.select_slider(key="lr").value == cfg.lr  # an lr off the grid is added to it
     assert at.slider(key="threshold").value == cfg.threshold
     assert not at.exception
+
+
+def test_an_epoch_too_large_for_one_page_view_trains_live_within_the_budget():
+    """bs=1: an epoch is 1,682 steps, within the budget; at bs 1 on a set 2.5 times larger it would not
+    be. Simulated here by a smaller budget: the click trains at most a budget's worth, then the live
+    views do the rest a budget per redraw, and stop at the epoch's end."""
+    import pages.ui.train_run as run
+
+    at = open_train(bs=1)
+    budget, run.SYNC_BUDGET = run.SYNC_BUDGET, 500
+    try:
+        at.button(key="epoch_button").click().run()
+        assert step(at) == 500 and at.session_state["train_running"] and labels(at)[0] == "Pause"
+        for _ in range(5):
+            at.run()  # the live views' timer
+        t = at.session_state["trainer"]
+        assert t.epoch == 1 and t.step == 1682 and not at.session_state["train_running"]
+        assert labels(at)[0] == "Train" and metric(at, "Epoch").startswith("1 /")
+    finally:
+        run.SYNC_BUDGET = budget
+    assert not at.exception

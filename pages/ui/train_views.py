@@ -23,7 +23,7 @@ from pages.ui.lesson_code import (ACCURACY_CODE, FIT_CODE, HISTOGRAM_CODE, LOSS_
 from pages.ui.live_chart import live_charts
 from pages.ui.present import fig_height
 from pages.ui.session import RUNNING, get_config, get_trainer, holding_trainer
-from pages.ui.train_run import FIT_FROM, act, clicks, train_slice
+from pages.ui.train_run import EPOCH_END, FIT_FROM, act, clicks, train_slice
 
 SWEEP_POINTS = 401  # thresholds on the accuracy-vs-threshold curve
 ACCURACY = "train_accuracy_cache"  # session_state: EpochAccuracy for (trainer, threshold)
@@ -67,7 +67,7 @@ def live_views() -> None:
         _follow_pacer()
         train_slice(get_trainer())
     with holding_trainer() as t:  # what the views show is one state of the model, read together
-        if t.finished and running:
+        if t.finished and running and EPOCH_END not in st.session_state:
             # done or diverged: a full rerun turns Pause back into Train and stops the timer
             st.session_state[RUNNING] = False
             st.rerun()
