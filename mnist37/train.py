@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from .data import Dataset
+from .metrics import confusion
 from .model import LOSSES, N_PIXELS, accuracy, init_params, linear1
 
 
@@ -313,8 +314,10 @@ class Trainer:
     def summary(self, threshold: float | None = None) -> dict:
         """The figures the CLI prints with --json."""
         last = self.epochs[-1] if self.epochs else None
+        t = self.cfg.threshold if threshold is None else threshold
         return {
-            "valid_accuracy": self.valid_accuracy(threshold),
+            "valid_accuracy": self.valid_accuracy(t),
+            "confusion": confusion(self.valid_logits().numpy(), self.valid_y.numpy(), t),
             "train_loss": last.train_loss if last else None,
             "valid_loss": self.valid_loss(),
             "epochs": self.epoch,
