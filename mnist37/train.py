@@ -45,6 +45,9 @@ class TrainConfig:
             raise ValueError("; ".join(errors))
 
 
+# The learning rates the page offers and the sweep trains at: a log scale from 0.001 to 10.
+LR_GRID = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
+
 # Changing one of these means a different experiment: start again from fresh weights.
 RESET_FIELDS = ("source", "std", "seed", "loss", "positive")
 FIELDS = {f.name: f for f in fields(TrainConfig)}
@@ -196,6 +199,15 @@ class Trainer:
         if self.cfg.fit_threshold:
             logits = logits - self.cfg.threshold
         return LOSSES[self.cfg.loss](logits, targets)
+
+    def peek_batch(self) -> torch.Tensor:
+        """The indices of the mini-batch the next `train_step` takes, without taking it: at the start
+        of an epoch the order is drawn from a copy of the generator, so the trainer's is untouched."""
+        perm = self._perm
+        if perm is None:
+            gen = torch.Generator().set_state(self.gen.get_state())
+            perm = shuffle(len(self.train_x), gen)
+        return perm[self._pos:self._pos + self.cfg.bs]
 
     def train_step(self) -> None:
         """One mini-batch of SGD: the lesson's calc_grad then `p.data -= p.grad*lr`."""

@@ -20,13 +20,12 @@ from mnist37.data import DataError
 from mnist37.inference import sigmoid
 from mnist37.metrics import EpochAccuracy, accuracy_sweep, class_midpoint, logit_span
 from mnist37.model import other_digit
-from mnist37.train import FIELDS, TrainConfig, spec
+from mnist37.train import FIELDS, LR_GRID, TrainConfig, spec
 from pages.common import (REDRAW_SECONDS, Clicks, background, fig_height, get_config, get_trainer,
                           holding_trainer, is_presentation, reset_trainer, route_through_app, seed_widget,
                           set_config, stop_background)
 from pages.live_chart import live_plotly_chart
 
-LR_GRID = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)  # log scale
 FASTEST = "fastest"
 SPEEDS = (1, 2, 5, 10, 20, 50, FASTEST)  # mini-batch steps per redraw
 DEFAULT_SPEED = 5  # 20 steps/s: the lesson's 20 epochs (140 steps) in about 7 seconds
