@@ -64,6 +64,20 @@ class StepPreview:
         return -(self.weights_grad.astype(np.float32) * np.float32(self.lr))
 
     @property
+    def bias_update(self) -> float:
+        """`-lr * grad` of the bias, in float32 as the step computes it."""
+        return float(-(np.float32(self.bias_grad) * np.float32(self.lr)))
+
+    @property
+    def fingerprint_before(self) -> str:
+        return fingerprint(self.weights_before, self.bias_before)
+
+    @property
+    def fingerprint_after(self) -> str:
+        """`fingerprint` of the weights and bias after the step."""
+        return fingerprint(self.weights_after, self.bias_after)
+
+    @property
     def finite(self) -> bool:
         """False when the loss is NaN or inf: train_step then stops the run instead of stepping."""
         return math.isfinite(self.loss_before)

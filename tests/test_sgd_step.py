@@ -81,6 +81,8 @@ def test_preview_changes_nothing_and_equals_train_step_bit_for_bit(ds, cfg):
         # the change is -lr x grad, in the trainer's float32 arithmetic
         assert np.array_equal(p.weights_before + p.update, w)
         assert np.array_equal(p.update, -(p.weights_grad * np.float32(cfg.lr)))
+        assert np.float32(p.bias_before) + np.float32(p.bias_update) == np.float32(b)
+        assert p.fingerprint_after == fingerprint(w, b) != p.fingerprint_before
 
 
 def test_previews_follow_the_trainers_own_batches(ds):

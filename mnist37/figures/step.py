@@ -65,7 +65,7 @@ def batch_strip(images, right, targets, logits, positive: int = 3, cols: int = 3
     fig = go.Figure(traces)
     fig.update_xaxes(range=[0, cols * TILE])
     fig.update_yaxes(range=[rows * TILE, 0])
-    height = height or int(60 + rows * TILE * min(1.0, 900 / (cols * TILE)))
+    height = height or int(40 + rows * TILE * min(1.0, 800 / (cols * TILE)))  # about 800 px wide on a page
     fig = _square(_layout(fig, height=height, legend=dict(orientation="h", x=1, xanchor="right", y=1.02,
                                                          yanchor="bottom")))
     return fig.update_layout(margin=dict(l=0, r=0, t=30, b=0))
@@ -135,9 +135,9 @@ def gradient_sizes(margin, grad_mnist, grad_bce, height: int = 320) -> go.Figure
                    hovertemplate=hover)]
     band = dict(type="rect", xref="x", yref="paper", y0=0, y1=1, x0=-reach, x1=0, fillcolor=WRONG_COLOUR,
                 opacity=0.08, line_width=0, layer="below")
-    notes = [dict(x=-reach, y=1, xref="x", yref="paper", xanchor="left", yanchor="top", showarrow=False,
+    notes = [dict(x=-reach, y=0.55, xref="x", yref="paper", xanchor="left", showarrow=False,
                   text="← wrong side", font=dict(color=WRONG_COLOUR)),
-             dict(x=reach, y=1, xref="x", yref="paper", xanchor="right", yanchor="top", showarrow=False,
+             dict(x=reach, y=0.55, xref="x", yref="paper", xanchor="right", showarrow=False,
                   text="right side →", font=dict(color=RIGHT_COLOUR))]
     fig = go.Figure(traces)
     fig.update_xaxes(title_text="the loss's logit, signed toward the right answer", range=[-reach, reach],
