@@ -17,6 +17,7 @@ def run() -> None:
     pages = [
         st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
         st.Page("pages/train.py", title="Train", icon=":material/monitoring:", url_path="train"),
+        st.Page("pages/step.py", title="One step", icon=":material/footprint:", url_path="step"),
         st.Page("pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
         st.Page("pages/model.py", title="Model", icon=":material/grid_on:", url_path="model"),
     ]

@@ -16,6 +16,7 @@ import torch
 
 from .config import TrainConfig, needs_reset
 from .data import Dataset
+from .metrics import confusion
 from .model import LOSSES, N_PIXELS, accuracy, init_params, linear1
 
 
@@ -110,6 +111,15 @@ class Trainer:
         if self.cfg.fit_threshold:
             logits = logits - self.cfg.threshold
         return LOSSES[self.cfg.loss](logits, targets)
+
+    def peek_batch(self) -> torch.Tensor:
+        """The indices of the mini-batch the next `train_step` takes, without taking it: at the start
+        of an epoch the order is drawn from a copy of the generator, so the trainer's is untouched."""
+        perm = self._perm
+        if perm is None:
+            gen = torch.Generator().set_state(self.gen.get_state())
+            perm = shuffle(len(self.train_x), gen)
+        return perm[self._pos:self._pos + self.cfg.bs]
 
     def refusal(self) -> str | None:
         """Why Train cannot go on from here (one sentence), or None when it can."""
@@ -246,8 +256,10 @@ class Trainer:
     def summary(self, threshold: float | None = None) -> dict:
         """The figures the CLI prints with --json."""
         last = self.epochs[-1] if self.epochs else None
+        t = self.cfg.threshold if threshold is None else threshold
         return {
-            "valid_accuracy": self.valid_accuracy(threshold),
+            "valid_accuracy": self.valid_accuracy(t),
+            "confusion": confusion(self.valid_logits().numpy(), self.valid_y.numpy(), t),
             "train_loss": last.train_loss if last else None,
             "valid_loss": self.valid_loss(),
             "epochs": self.epoch,

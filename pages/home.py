@@ -145,6 +145,12 @@ with st.expander("What is the model?", expanded=open_all):
                 f"the bias is **{model.bias:+.4f}**.")
     st.page_link("pages/model.py", label="See, save and load all 785", icon=":material/grid_on:")
 
+with st.expander("How does it learn from a mini-batch?", expanded=open_all):
+    st.markdown("One step of SGD: predict 256 digits, measure the loss, let `loss.backward()` give each of the "
+                "785 numbers its gradient, and move each a little against it: `p.data -= p.grad*lr`. See your "
+                "model's next step worked out with its own numbers, then take it.")
+    st.page_link("pages/step.py", label="One SGD step, up close", icon=":material/footprint:")
+
 with st.expander("How does inference work?", expanded=open_all):
     st.markdown(f"Multiply, add, squash, compare, on the validation digit picked above (a real {label}):")
     st.code(

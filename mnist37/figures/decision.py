@@ -101,3 +101,24 @@ def threshold_view(logits, is_positive, threshold: float = 0.0, positive: int = 
         annotations=notes,
         legend=dict(orientation="h", x=1, xanchor="right", y=1.01, yanchor="bottom"))
     return _fast(data, layout, height, top=30)
+
+
+def confusion_matrix(conf: dict, positive: int = 3, threshold: float = 0.0, height: int = 260) -> go.Figure:
+    """The 2x2 confusion matrix of `mnist37.metrics.confusion` (rows: the true digit, columns: the
+    decision at the threshold), each cell its count and its share of the row; shaded by that share."""
+    other = other_digit(positive)
+    counts = [[conf["tp"], conf["fn"]], [conf["fp"], conf["tn"]]]
+    names = [["tp", "fn"], ["fp", "tn"]]
+    share = [[c / max(1, sum(row)) for c in row] for row in counts]
+    text = [[f"<b>{c}</b> {n}<br>{s:.0%} of the {d}s" for c, n, s in zip(row, nrow, srow)]
+            for row, nrow, srow, d in zip(counts, names, share, (positive, other))]
+    trace = go.Heatmap(z=share, x=[f"called {positive}", f"called {other}"], y=[f"true {positive}", f"true {other}"],
+                       text=text, texttemplate="%{text}", textfont=dict(size=15), zmin=0, zmax=1,
+                       colorscale="Blues", showscale=False, xgap=3, ygap=3,
+                       hovertemplate="%{y}, %{x}: %{text}<extra></extra>")
+    return go.Figure(trace, layout=dict(
+        height=height, margin=dict(l=10, r=10, t=30, b=10), paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)", xaxis=dict(side="top", showgrid=False),
+        yaxis=dict(autorange="reversed", showgrid=False),
+        title=dict(text=f"at threshold {threshold:g}", x=0.5, xanchor="center", y=0.02, yanchor="bottom",
+                   font=dict(size=12))))

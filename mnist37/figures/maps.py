@@ -175,3 +175,29 @@ def weight_replay(snapshots: list, positive: int = 3, height: int = 420, change:
                       steps=[step(n) for n in names])])
     fig.update_layout(height=height + 90)
     return fig
+
+
+def fool_overlay(x28: np.ndarray, changes, title: str | None = None, height: int = 300,
+                 after: bool = False) -> go.Figure:
+    """The 28x28 input (or, with `after`, the input with the changes made) with the pixels that flip
+    the decision marked: orange squares to add ink (set to 1), blue circles to erase (set to 0).
+    `changes`: mnist37.fool.Change items (row, col, new, delta)."""
+    from .style import ADD_COLOUR, ERASE_COLOUR
+
+    x = np.asarray(x28, np.float64).reshape(28, 28).copy()
+    if after:
+        for c in changes:
+            x[c.row, c.col] = c.new
+    traces = [go.Heatmap(z=x, zmin=0, zmax=1, colorscale=GREYS, showscale=False,
+                         hovertemplate="row %{y}, col %{x}<br>x %{z:.3f}<extra></extra>")]
+    for add, name, colour, symbol in ((True, "add ink", ADD_COLOUR, "square-open"),
+                                      (False, "erase", ERASE_COLOUR, "circle-open")):
+        cs = [c for c in changes if (c.new == 1.0) == add]
+        traces.append(go.Scatter(
+            x=[c.col for c in cs], y=[c.row for c in cs], mode="markers", name=f"{name} ({len(cs)})",
+            customdata=[c.delta for c in cs], showlegend=True,
+            hovertemplate=f"{name}: row %{{y}}, col %{{x}}<br>logit %{{customdata:+.3f}}<extra></extra>",
+            marker=dict(symbol=symbol, size=11, line=dict(width=2.5, color=colour))))
+    fig = _square_map(traces, height, title)
+    return fig.update_layout(showlegend=True, legend=dict(orientation="h", x=0, y=-0.02, yanchor="top"),
+                             margin=dict(l=5, r=5, t=30 if title else 5, b=30))

@@ -17,6 +17,11 @@ DIVERGING = "RdBu"  # low = red, high = blue; ColorBrewer marks it colour-blind 
 POS_COLOUR, NEG_COLOUR = "#2166ac", "#b2182b"  # the palette's blue and red ends
 GREYS = [[0, "#000000"], [1, "#ffffff"]]  # MNIST as it is: white ink on black
 TRAIN_COLOUR, VALID_COLOUR, MARK_COLOUR = "#e69f00", "#009e73", "#555555"  # Okabe-Ito orange, green; grey
+RIGHT_COLOUR, WRONG_COLOUR = "#009e73", "#d55e00"  # Okabe-Ito bluish green and vermillion
+ADD_COLOUR, ERASE_COLOUR = "#e69f00", "#56b4e9"  # Okabe-Ito orange and sky blue: read on black pixels
+MNIST_COLOUR, BCE_COLOUR = POS_COLOUR, "#e08214"  # the two losses, as in curves.loss_comparison
+# Earlier runs, one colour each (Okabe-Ito's eight, mid-tones that read on a light and a dark page).
+RUN_COLOURS = ("#e69f00", "#56b4e9", "#009e73", "#cc79a7", "#0072b2", "#d55e00", "#999999", "#f0e442")
 
 
 def _layout(fig: go.Figure, title: str | None = None, height: int = 320, **kw) -> go.Figure:
