@@ -28,8 +28,7 @@ run: $(VENV)/.runtime
 # REPLICAS app processes behind HAProxy on PORT (all interfaces, or ADDRESS); ARGS go to every
 # `streamlit run`. In the foreground: Ctrl-C stops everything. See deploy/README.md.
 serve: $(VENV)/.runtime haproxy
-	$(PY) deploy/serve.py --replicas $(REPLICAS) --port $(PORT) $(if $(ADDRESS),--address $(ADDRESS)) \
-	  $(if $(ARGS),-- $(ARGS))
+	$(PY) deploy/serve.py --replicas $(REPLICAS) --port $(PORT)$(if $(ADDRESS), --address $(ADDRESS))$(if $(ARGS), -- $(ARGS))
 
 # Debian's HAProxy for `make serve` and its tests (deploy/serve.py says how to install it if missing).
 haproxy:
