@@ -1,13 +1,16 @@
 # Two commands set up a fresh machine (Python 3.11 and nothing else):
 #   make run    - venv + requirements, then the app at http://localhost:8501
 #   make test   - venv + requirements + dev requirements + Chromium (where it can), then the suite
+#   make serve  - the app on every core: REPLICAS app processes behind HAProxy on PORT (deploy/)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 ARGS   ?=
+REPLICAS ?= 2
+ADDRESS  ?=
 
-.PHONY: run test bench chromium clean
+.PHONY: run serve test bench chromium haproxy clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +25,19 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 run: $(VENV)/.runtime
 	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT) --server.headless true $(ARGS)
 
+# REPLICAS app processes behind HAProxy on PORT (all interfaces, or ADDRESS); ARGS go to every
+# `streamlit run`. In the foreground: Ctrl-C stops everything. See deploy/README.md.
+serve: $(VENV)/.runtime haproxy
+	$(PY) deploy/serve.py --replicas $(REPLICAS) --port $(PORT)$(if $(ADDRESS), --address $(ADDRESS))$(if $(ARGS), -- $(ARGS))
+
+# Debian's HAProxy for `make serve` and its tests (deploy/serve.py says how to install it if missing).
+haproxy:
+	@command -v haproxy >/dev/null 2>&1 || test -x /usr/sbin/haproxy || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -q && apt-get install -y -q haproxy) >/dev/null \
+	      || echo "warning: could not install haproxy; make serve and its tests need it"; \
+	  else echo "warning: no haproxy (install it: apt-get install haproxy); make serve and its tests need it"; fi; }
+
 # Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -30,7 +46,7 @@ chromium:
 	      || echo "warning: could not install chromium; browser tests will be skipped"; \
 	  else echo "warning: no chromium (install it: apt-get install chromium); browser tests will be skipped"; fi; }
 
-test: $(VENV)/.dev chromium
+test: $(VENV)/.dev chromium haproxy
 	$(PY) -m pytest
 
 bench: $(VENV)/.dev chromium
