@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -29,7 +30,9 @@ def _serve_plotly_js() -> None:
     target = STATIC / "plotly.min.js"
     if not target.exists() or target.stat().st_size != PLOTLY_JS.stat().st_size:
         STATIC.mkdir(exist_ok=True)
-        shutil.copyfile(PLOTLY_JS, target)
+        part = target.with_suffix(f".{os.getpid()}.part")  # replicas may start together: copy, then rename
+        shutil.copyfile(PLOTLY_JS, part)
+        os.replace(part, target)
 
 
 CSS = """
