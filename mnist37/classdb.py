@@ -95,7 +95,7 @@ def engine_for(url: str) -> sa.Engine:
         raise StoreError("The class database URL must look like sqlite:///PATH or "
                          "postgresql://USER@HOST/DB.") from None
     if u.get_backend_name() in ("postgresql", "postgres"):
-        return sa.create_engine(u.set(drivername="postgresql+psycopg"), pool_pre_ping=True)
+        return sa.create_engine(u.set(drivername="postgresql+psycopg"))
     if u.get_backend_name() != "sqlite":
         raise StoreError(f"The class database must be SQLite or PostgreSQL, not {u.get_backend_name()}.")
     if not u.database or u.database == ":memory:" or u.database.startswith("file:"):
