@@ -1,13 +1,29 @@
 """A class: students share their training runs and drawings; the teacher sees them all.
 
 `ClassStore` keeps classes in a database (`mnist37.classdb`: a SQLite file by default, PostgreSQL
-with MNIST37_DB=postgresql://...). Every write is checked before it touches the database and is
-refused with a `ClassError` (a ValueError whose message is one sentence), and nothing else in
-the class changes. Teacher actions need the class's teacher key (`TeacherKeyError`). Values are
-always sent as bound parameters; nicknames are plain text that the pages must show as text.
+with MNIST37_DB=postgresql://...); keep one per process (it is thread-safe). Every write is checked
+before it touches the database and a bad one is refused with a `ClassError` (a ValueError whose
+message is one sentence for the user), changing nothing. Values always travel as bound parameters.
 
-A class lives `max_age_hours` (24 by default) from its creation, then it is purged with all it
-holds. What the teacher's view computes from a `ClassView` is in `mnist37.classview`.
+A student (each call raises ClassGoneError once the class is unknown, expired or closed, or the
+teacher removed the student: leave the class then):
+    join(code, nickname=None) -> Student(id, nickname)      # nickname None or blank: "student N"
+    student(code, student_id) -> Student | None               # None: removed by the teacher
+    pushed(code) -> Push(id, settings) | None                 # one primary-key query per call
+    add_run(code, student_id, settings, valid_accuracy, final_accuracy, weights, bias) -> run id
+    put_drawing(code, student_id, canvas_key, pixels, logit, decision, positive, meant=None) -> id
+    set_meant(code, student_id, canvas_key, meant) -> bool    # False: nothing drawn on it yet
+The teacher (each action raises TeacherKeyError without the class's teacher key):
+    create_class() -> NewClass(code, teacher_key)
+    view(code, teacher_key) -> ClassView                      # see mnist37.classview
+    revision(code) -> int                                     # changed: call view again
+    push_settings(code, teacher_key, settings) -> push id
+    remove_drawing(code, teacher_key, drawing_id) -> bool
+    remove_student(code, teacher_key, student_id) -> bool
+    close_class(code, teacher_key)                            # deletes what it held, now
+A class lives `max_age_hours` (24 by default) from its creation; `purge()` deletes older ones
+(at start and whenever a class is created). Nicknames are what students typed (letters, digits,
+spaces and - _ . '): show them as text, never as markdown or HTML.
 """
 from __future__ import annotations
 
@@ -15,141 +31,28 @@ import hashlib
 import hmac
 import math
 import os
-import re
 import secrets
 import time
-import unicodedata
 from typing import Callable, NamedTuple
 
 import numpy as np
 import sqlalchemy as sa
 
+from . import classcheck as check
 from . import classdb as db
+from .classcheck import ClassError, ClassGoneError, TeacherKeyError
 from .classdb import StoreError
 from .classview import (ClassView, Drawing, Push, Reading, Run, Student, drawings_accuracy, reread,
                         runs_table)
-from .model import N_PIXELS
-from .train import FIELDS, from_strings, to_strings
 
 __all__ = ["ClassStore", "ClassError", "ClassGoneError", "TeacherKeyError", "StoreError",
            "NewClass", "Student", "Push", "Run", "Drawing", "ClassView", "Reading",
            "reread", "drawings_accuracy", "runs_table"]
 
-CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32: no I, L, O, U
-CODE_LENGTH = 8  # 32**8 = 1.1e12 codes
-NICKNAME_MAX = 24
-NICKNAME_MARKS = " -_.'"  # allowed besides letters and digits
-CANVAS_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
-MAX_CLASSES = 1000  # classes alive at once, on the whole database
-MAX_STUDENTS = 100  # joins per class (rejoining counts again)
-MAX_RUNS_PER_STUDENT = 50
-MAX_DRAWINGS_PER_STUDENT = 100
-MAX_EPOCHS = FIELDS["epochs"].metadata["max"]
-SETTING_MAX_CHARS = 32
-
-
-class ClassError(ValueError):
-    """A refused write or read; the message is one sentence for the user."""
-
-
-class ClassGoneError(ClassError):
-    """The class, or the student's place in it, is not there: an unknown, expired or closed
-    class, or a student the teacher removed. The page should leave the class."""
-
-
-class TeacherKeyError(ClassError):
-    """A teacher action without the class's teacher key, or with a wrong one."""
-
 
 class NewClass(NamedTuple):
     code: str
-    teacher_key: str
-
-
-# --- checks: each refuses with one sentence before anything touches the database ----------------
-def normal_code(code) -> str:
-    """A class code as typed (any case, spaces or dashes, O for 0, I or L for 1) -> its canonical form."""
-    c = str(code or "")[:40].upper().replace("-", "").replace(" ", "").translate(str.maketrans("OIL", "011"))
-    if len(c) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in c):
-        shown = f" {str(code)!r}" if len(str(code)) <= 12 else " with that code"
-        raise ClassGoneError(f"There is no class{shown}.")
-    return c
-
-
-def check_nickname(nickname: str) -> str:
-    if not isinstance(nickname, str):
-        raise ClassError("A nickname must be text.")
-    if len(nickname) > 4 * NICKNAME_MAX:
-        raise ClassError(f"A nickname can have at most {NICKNAME_MAX} characters.")
-    nick = " ".join(unicodedata.normalize("NFC", nickname).split())
-    if not nick:
-        raise ClassError("A nickname cannot be empty.")
-    if len(nick) > NICKNAME_MAX:
-        raise ClassError(f"A nickname can have at most {NICKNAME_MAX} characters.")
-    if not all(ch.isalnum() or ch in NICKNAME_MARKS for ch in nick) or not any(ch.isalnum() for ch in nick):
-        raise ClassError("A nickname can only hold letters, digits, spaces, and the marks - _ . and '.")
-    return nick
-
-
-def check_settings(settings: dict) -> dict[str, str]:
-    """TrainConfig fields as strings (as `train.to_strings` gives them); returns them normalised."""
-    if not isinstance(settings, dict) or not settings:
-        raise ClassError("Settings must be a non-empty mapping of training settings to values.")
-    unknown = [k for k in settings if k not in FIELDS]
-    if unknown:
-        raise ClassError(f"Unknown training setting {str(unknown[0])[:SETTING_MAX_CHARS]!r}.")
-    if not all(isinstance(v, str) and len(v) <= SETTING_MAX_CHARS for v in settings.values()):
-        raise ClassError(f"Each setting's value must be text of at most {SETTING_MAX_CHARS} characters.")
-    if settings.get("source", "embedded") not in FIELDS["source"].metadata["choices"]:
-        raise ClassError("A class trains on the embedded sample or on MNIST, never on a folder.")
-    cfg, notices = from_strings(settings)
-    if notices:
-        raise ClassError(f"Bad training setting: {notices[0]}.")
-    normal = to_strings(cfg)
-    return {k: normal[k] for k in settings}
-
-
-def _number(value, what: str, lo: float = -math.inf, hi: float = math.inf) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ClassError(f"The {what} must be a number.")
-    v = float(value)
-    if not math.isfinite(v):
-        raise ClassError(f"The {what} must be a finite number, not {v}.")
-    if not lo <= v <= hi:
-        raise ClassError(f"The {what} must be between {lo:g} and {hi:g}, not {v:g}.")
-    return v
-
-
-def _digit(value, what: str, allow_none: bool = False) -> int | None:
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or value not in (3, 7):
-        raise ClassError(f"The {what} must be 3 or 7.")
-    return int(value)
-
-
-def _array(value, shapes: tuple, what: str, lo: float = -math.inf, hi: float = math.inf) -> np.ndarray:
-    """A float32 array of one of `shapes`, finite and within [lo, hi]; checked by size first."""
-    size = math.prod(shapes[0])
-    if getattr(value, "size", size) != size or (hasattr(value, "__len__") and len(value) > size):
-        raise ClassError(f"The {what} must have shape {shapes[0]}.")
-    try:
-        a = np.asarray(value, dtype=np.float32)
-    except (TypeError, ValueError):
-        raise ClassError(f"The {what} must be an array of numbers.") from None
-    if a.shape not in shapes:
-        raise ClassError(f"The {what} must have shape {shapes[0]}, not {a.shape}.")
-    if not np.isfinite(a).all():
-        raise ClassError(f"The {what} must be finite numbers (no NaN or infinity).")
-    if a.min() < lo or a.max() > hi:
-        raise ClassError(f"The {what} must lie between {lo:g} and {hi:g}.")
-    return a.reshape(size)
-
-
-def _student_id(student_id) -> str:
-    if not isinstance(student_id, str) or not 1 <= len(student_id) <= 16:
-        raise ClassGoneError("You are not in this class.")
-    return student_id
+    teacher_key: str  # a secret: only its hash is stored
 
 
 def _hash(teacher_key: str) -> str:
@@ -231,15 +134,15 @@ class ClassStore:
 
     # --- classes ----------------------------------------------------------------------------------
     def create_class(self) -> NewClass:
-        """A new class: its code (8 characters of CODE_ALPHABET) and its teacher key (a secret
-        kept only as a hash). Purges expired classes first."""
+        """A new class: its code (8 characters of classcheck.CODE_ALPHABET) and its teacher key (a
+        secret kept only as a hash). Purges expired classes first."""
         self.purge()
         teacher_key = secrets.token_urlsafe(32)
         with db.transaction(self.engine, write=True) as conn:
-            if self._count(conn, db.classes) >= MAX_CLASSES:
+            if self._count(conn, db.classes) >= check.MAX_CLASSES:
                 raise ClassError("The class database is full; try again tomorrow, when old classes have expired.")
             while True:
-                code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+                code = "".join(secrets.choice(check.CODE_ALPHABET) for _ in range(check.CODE_LENGTH))
                 if conn.execute(sa.select(db.classes.c.code).where(db.classes.c.code == code)).first() is None:
                     break
             conn.execute(db.classes.insert().values(
@@ -258,12 +161,12 @@ class ClassStore:
     # --- students ---------------------------------------------------------------------------------
     def join(self, code: str, nickname: str | None = None) -> Student:
         """Join a class; the nickname defaults to "student N" (N: the order of joining)."""
-        code = normal_code(code)
-        nick = None if nickname is None or not str(nickname).strip() else check_nickname(nickname)
+        code = check.code(code)
+        nick = None if nickname is None or not str(nickname).strip() else check.nickname(nickname)
         with db.transaction(self.engine, write=True) as conn:
             row = self._class(conn, code, lock=True)
-            if row.n_joined >= MAX_STUDENTS:
-                raise ClassError(f"Class {code} is full: {MAX_STUDENTS} students have joined it.")
+            if row.n_joined >= check.MAX_STUDENTS:
+                raise ClassError(f"Class {code} is full: {check.MAX_STUDENTS} students have joined it.")
             number = row.n_joined + 1
             conn.execute(db.classes.update().where(db.classes.c.code == code).values(n_joined=number))
             student = Student(secrets.token_urlsafe(9), nick or f"student {number}")
@@ -275,7 +178,7 @@ class ClassStore:
     def student(self, code: str, student_id: str) -> Student | None:
         """The student, or None once the teacher removed them (one indexed query).
         Raises ClassGoneError when the class is unknown, expired or closed."""
-        code, c, s = normal_code(code), db.classes.c, db.students.c
+        code, c, s = check.code(code), db.classes.c, db.students.c
         seat = (s.class_code == c.code) & (s.id == str(student_id)[:16])
         q = (sa.select(c.code, c.created, c.closed, s.id, s.nickname, s.removed)
              .select_from(db.classes.outerjoin(db.students, seat)).where(c.code == code))
@@ -287,7 +190,7 @@ class ClassStore:
     def pushed(self, code: str) -> Push | None:
         """The teacher's last push, or None (one primary-key query). Raises ClassGoneError when the
         class is unknown, expired or closed."""
-        code, c = normal_code(code), db.classes.c
+        code, c = check.code(code), db.classes.c
         with db.transaction(self.engine) as conn:
             row = conn.execute(sa.select(c.code, c.created, c.closed, c.push_id, c.push_settings)
                                .where(c.code == code)).first()
@@ -299,18 +202,15 @@ class ClassStore:
                 weights, bias: float) -> int:
         """A finished training run: settings (TrainConfig fields as strings), valid accuracy per
         epoch, final valid accuracy, the 784 weights and the bias. Returns the run's id."""
-        code, student_id = normal_code(code), _student_id(student_id)
-        settings = check_settings(settings)
-        if not isinstance(valid_accuracy, (list, tuple, np.ndarray)) or len(valid_accuracy) > MAX_EPOCHS:
-            raise ClassError(f"The accuracy curve must be a list of at most {MAX_EPOCHS} numbers.")
-        curve = [_number(a, "valid accuracy", 0, 1) for a in valid_accuracy]
-        final = _number(final_accuracy, "final accuracy", 0, 1)
-        w = _array(weights, ((N_PIXELS,), (N_PIXELS, 1)), "weights")
-        b = _number(bias, "bias")
+        code, student_id = check.code(code), check.student_id(student_id)
+        settings, curve = check.settings(settings), check.curve(valid_accuracy)
+        final = check.number(final_accuracy, "final accuracy", 0, 1)
+        w, b = check.weights(weights), check.number(bias, "bias")
         with db.transaction(self.engine, write=True) as conn:
             self._seat(conn, code, student_id)
-            if self._count(conn, db.runs, student_id=student_id) >= MAX_RUNS_PER_STUDENT:
-                raise ClassError(f"You have shared {MAX_RUNS_PER_STUDENT} runs with this class, the most it keeps.")
+            if self._count(conn, db.runs, student_id=student_id) >= check.MAX_RUNS_PER_STUDENT:
+                raise ClassError(f"You have shared {check.MAX_RUNS_PER_STUDENT} runs with this class, "
+                                 "the most it keeps.")
             return conn.execute(db.runs.insert().values(
                 class_code=code, student_id=student_id, created=self.clock(), settings=settings,
                 valid_accuracy=curve, final_accuracy=final, weights=w.astype("<f4").tobytes(),
@@ -321,14 +221,12 @@ class ClassStore:
         """Add or update (by student and `canvas_key`) one drawing: the (28, 28) pixels in [0, 1]
         the model saw, its logit and decision, the positive digit, and what the student meant
         (3, 7 or None: keeps what was said before). Returns the drawing's id."""
-        code, student_id = normal_code(code), _student_id(student_id)
-        if not isinstance(canvas_key, str) or not CANVAS_KEY.fullmatch(canvas_key):
-            raise ClassError("A drawing's key must be 1 to 64 letters, digits or _ . : -.")
-        x = _array(pixels, ((28, 28), (N_PIXELS,)), "drawing", 0, 1)
-        values = dict(pixels=x.astype("<f4").tobytes(), logit=_number(logit, "logit"),
-                      decision=_digit(decision, "decision"), positive=_digit(positive, "positive digit"),
+        code, student_id = check.code(code), check.student_id(student_id)
+        canvas_key, x = check.canvas_key(canvas_key), check.pixels(pixels)
+        values = dict(pixels=x.astype("<f4").tobytes(), logit=check.number(logit, "logit"),
+                      decision=check.digit(decision, "decision"), positive=check.digit(positive, "positive digit"),
                       updated=self.clock())
-        if _digit(meant, "digit you meant", allow_none=True) is not None:
+        if (meant := check.digit(meant, "digit you meant", allow_none=True)) is not None:
             values["meant"] = meant
         d = db.drawings.c
         with db.transaction(self.engine, write=True) as conn:
@@ -340,8 +238,8 @@ class ClassStore:
             if old is not None:
                 conn.execute(db.drawings.update().where(d.id == old.id).values(**values))
                 return old.id
-            if self._count(conn, db.drawings, student_id=student_id) >= MAX_DRAWINGS_PER_STUDENT:
-                raise ClassError(f"You have shared {MAX_DRAWINGS_PER_STUDENT} drawings with this class, "
+            if self._count(conn, db.drawings, student_id=student_id) >= check.MAX_DRAWINGS_PER_STUDENT:
+                raise ClassError(f"You have shared {check.MAX_DRAWINGS_PER_STUDENT} drawings with this class, "
                                  "the most it keeps.")
             return conn.execute(db.drawings.insert().values(
                 class_code=code, student_id=student_id, canvas_key=canvas_key, created=self.clock(),
@@ -350,8 +248,8 @@ class ClassStore:
     def set_meant(self, code: str, student_id: str, canvas_key: str, meant: int | None) -> bool:
         """Say what a drawing was meant to be (3, 7, or None to unsay it); False when there is
         no drawing with that key yet (pass `meant` to put_drawing then)."""
-        code, student_id = normal_code(code), _student_id(student_id)
-        meant = _digit(meant, "digit you meant", allow_none=True)
+        code, student_id = check.code(code), check.student_id(student_id)
+        meant = check.digit(meant, "digit you meant", allow_none=True)
         d = db.drawings.c
         with db.transaction(self.engine, write=True) as conn:
             self._seat(conn, code, student_id)
@@ -362,7 +260,7 @@ class ClassStore:
     # --- the teacher ------------------------------------------------------------------------------
     def view(self, code: str, teacher_key: str) -> ClassView:
         """Everything in the class (students, runs, drawings), for its teacher."""
-        code = normal_code(code)
+        code = check.code(code)
         s, r, d = db.students.c, db.runs.c, db.drawings.c
         with db.transaction(self.engine) as conn:
             row = self._teacher(conn, code, teacher_key)
@@ -383,13 +281,13 @@ class ClassStore:
 
     def revision(self, code: str) -> int:
         """A number that grows with every write to the class: poll it, and call `view` when it changed."""
-        code = normal_code(code)
+        code = check.code(code)
         with db.transaction(self.engine) as conn:
             return self._class(conn, code).revision
 
     def push_settings(self, code: str, teacher_key: str, settings: dict) -> int:
         """Offer training settings to every student (they apply them with a click); returns the push id."""
-        code, settings = normal_code(code), check_settings(settings)
+        code, settings = check.code(code), check.settings(settings)
         with db.transaction(self.engine, write=True) as conn:
             row = self._teacher(conn, code, teacher_key, lock=True)
             conn.execute(db.classes.update().where(db.classes.c.code == code).values(
@@ -398,10 +296,11 @@ class ClassStore:
 
     def remove_drawing(self, code: str, teacher_key: str, drawing_id: int) -> bool:
         """Remove a drawing from the class: its pixels are erased and the student cannot draw on
-        in it (put_drawing with its key is refused). False when there was no such drawing."""
-        code, d = normal_code(code), db.drawings.c
-        if isinstance(drawing_id, bool) or not isinstance(drawing_id, int):
+        it any more (put_drawing with its key is refused). False when there was no such drawing."""
+        code, d = check.code(code), db.drawings.c
+        if isinstance(drawing_id, bool) or not isinstance(drawing_id, (int, np.integer)):
             raise ClassError("A drawing's id must be a whole number.")
+        drawing_id = int(drawing_id)
         with db.transaction(self.engine, write=True) as conn:
             self._teacher(conn, code, teacher_key, lock=True)
             return conn.execute(db.drawings.update().where(d.class_code == code, d.id == drawing_id,
@@ -411,7 +310,7 @@ class ClassStore:
     def remove_student(self, code: str, teacher_key: str, student_id: str) -> bool:
         """Remove a student and everything they shared; their later writes are refused
         (ClassGoneError) and `student` gives None. False when there was no such student."""
-        code, student_id, s = normal_code(code), str(student_id)[:16], db.students.c
+        code, student_id, s = check.code(code), str(student_id)[:16], db.students.c
         with db.transaction(self.engine, write=True) as conn:
             self._teacher(conn, code, teacher_key, lock=True)
             for table in (db.drawings, db.runs):
@@ -422,7 +321,7 @@ class ClassStore:
 
     def close_class(self, code: str, teacher_key: str) -> None:
         """Close the class: what it holds is deleted now; its code answers "closed" until it expires."""
-        code = normal_code(code)
+        code = check.code(code)
         with db.transaction(self.engine, write=True) as conn:
             self._teacher(conn, code, teacher_key, lock=True, closed_ok=True)
             for table in (db.drawings, db.runs, db.students):

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from harness.server import ROOT, free_port
 from mnist37 import classdb
-from mnist37 import classroom as C
+from mnist37 import classcheck as C
 from mnist37.classroom import ClassError, ClassGoneError, ClassStore, StoreError, TeacherKeyError
 from mnist37.classview import Drawing, drawings_accuracy, reread, runs_table
 from mnist37.train import TrainConfig, to_strings
