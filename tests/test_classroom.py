@@ -6,6 +6,7 @@ import itertools
 import subprocess
 import sys
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -390,6 +391,25 @@ def test_two_stores_on_one_database_see_each_others_writes(open_store):
     two.push_settings(cls.code, cls.teacher_key, {"lr": "0.5"})
     assert one.pushed(cls.code).settings == {"lr": "0.5"}
     assert two.view(cls.code, cls.teacher_key).counts == {"Students": 1, "Runs": 0, "Drawings": 1}
+
+
+def test_sessions_on_threads_share_one_store(store):
+    """Streamlit runs each session's script on its own thread; they all use one ClassStore."""
+    cls = store.create_class()
+    student = store.join(cls.code)
+
+    def session(i: int):
+        s = store.join(cls.code)
+        for k in range(5):
+            store.put_drawing(cls.code, s.id, f"c{k}", digit(i), 0.0, 3, 3)
+            store.pushed(cls.code)
+            store.student(cls.code, student.id)
+        return s
+
+    with ThreadPoolExecutor(8) as pool:
+        joined = list(pool.map(session, range(16)))
+    assert store.view(cls.code, cls.teacher_key).counts == {"Students": 17, "Runs": 0, "Drawings": 80}
+    assert len({s.nickname for s in joined}) == 16
 
 
 def test_another_process_joining_at_the_same_time_sees_one_class(store, url):
