@@ -22,10 +22,9 @@ DATABASE = "mnist37"
 
 def bin_dir() -> Path | None:
     """The folder with initdb and pg_ctl (Debian: /usr/lib/postgresql/N/bin), or None."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"),
-                   key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0)
-    if found:
-        return Path(found[-1]).parent
+    versions = [Path(p).parent for p in glob.glob("/usr/lib/postgresql/*/bin/pg_ctl")]
+    if versions:  # the newest
+        return max(versions, key=lambda d: int(d.parent.name) if d.parent.name.isdigit() else 0)
     pg_ctl = shutil.which("pg_ctl")
     return Path(pg_ctl).resolve().parent if pg_ctl else None
 
@@ -50,12 +49,14 @@ class PostgresServer:
         if reason:
             raise RuntimeError(reason)
         self.bin = bin_dir()
-        self.dir = Path(tempfile.mkdtemp(prefix="mnist37-pg-"))
+        root = os.geteuid() == 0
+        # As root, a folder the postgres user can reach (a root-only $TMPDIR would not be).
+        self.dir = Path(tempfile.mkdtemp(prefix="mnist37-pg-", dir="/tmp" if root else None))
         self.data = self.dir / "data"
         self.port = free_port()
         self.url = f"postgresql://{USER}@127.0.0.1:{self.port}/{DATABASE}"
         self.started = False
-        if os.geteuid() == 0:
+        if root:
             pw = pwd.getpwnam("postgres")
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
             self.prefix = ["runuser", "-u", "postgres", "--"]

@@ -110,6 +110,15 @@ def test_codes_are_unique_and_of_the_alphabet_and_keys_are_kept_only_as_hashes(s
     assert not any(c.teacher_key in stored for c in made)
 
 
+def test_a_code_drawn_twice_is_drawn_again(store, monkeypatch):
+    import mnist37.classroom
+
+    letters = iter("A" * 8 + "A" * 8 + "B" * 8)
+    monkeypatch.setattr(mnist37.classroom.secrets, "choice", lambda alphabet: next(letters))
+    assert store.create_class().code == "AAAAAAAA"
+    assert store.create_class().code == "BBBBBBBB"
+
+
 def test_join_numbers_students_and_reads_them_back(store):
     cls = store.create_class()
     s1, s2 = store.join(cls.code), store.join(cls.code)
@@ -350,16 +359,16 @@ def test_classes_older_than_the_maximum_age_are_purged(open_store, clock):
         store.pushed(old.code)
     assert store.purge() == 1 and store.purge() == 0
     assert store.view(young.code, young.teacher_key).counts["Students"] == 0
-    assert codes(store) == [young.code] and rows(store, classdb.students) == rows(store, classdb.runs) == 0
+    assert class_codes(store) == [young.code] and rows(store, classdb.students) == rows(store, classdb.runs) == 0
     clock.now += 20 * HOUR
     new = store.create_class()  # creating a class purges first
-    assert codes(store) == [new.code]
+    assert class_codes(store) == [new.code]
     clock.now += 30 * HOUR
     open_store(max_age_hours=24)  # and so does starting
-    assert codes(store) == []
+    assert class_codes(store) == []
 
 
-def codes(store) -> list[str]:
+def class_codes(store) -> list[str]:
     with store.engine.connect() as conn:
         return conn.execute(sa.select(classdb.classes.c.code)).scalars().all()
 
