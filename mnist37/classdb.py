@@ -140,7 +140,7 @@ def transaction(engine: sa.Engine, write: bool = False):
     try:
         with engine.connect().execution_options(write=write) as conn, conn.begin():
             yield conn
-    except sa.exc.OperationalError as e:
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as e:
         reason = str(e.orig).strip().splitlines()[0] if e.orig else "unknown error"
         raise StoreError(f"The class database ({describe(engine)}) cannot be used: {reason}.") from None
 

@@ -63,7 +63,7 @@ def _pixels(raw: bytes) -> np.ndarray:
     return np.frombuffer(raw, dtype="<f4").reshape(28, 28)
 
 
-# The reads a student's page makes on every run, built once (half their cost is building them).
+# The reads a student's page makes on every run, built once (SQLAlchemy caches their SQL, not their building).
 _c, _s = db.classes.c, db.students.c
 _PUSHED = (sa.select(_c.code, _c.created, _c.closed, _c.push_id, _c.push_settings)
            .where(_c.code == sa.bindparam("code")))
