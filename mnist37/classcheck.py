@@ -1,5 +1,7 @@
 """What a class accepts. Each check returns the clean value or raises a ClassError (a ValueError
-whose message is one sentence for the user); the store runs them before it touches the database."""
+whose message is one sentence for the user); the store runs them before it touches the database.
+A message repeats what the user sent only when it is plain letters and digits, never a nickname,
+so it is safe to show as markdown (st.error)."""
 from __future__ import annotations
 
 import math
@@ -17,6 +19,7 @@ NICKNAME_MAX = 24
 NICKNAME_MARKS = " -_.'"  # allowed besides letters and digits
 CANVAS_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 SETTING_MAX_CHARS = 32
+SETTING_VALUE = re.compile(rf"[A-Za-z0-9_.+-]{{1,{SETTING_MAX_CHARS}}}")  # numbers, words like "bce"
 MAX_EPOCHS = FIELDS["epochs"].metadata["max"]  # the longest accuracy curve a run can have
 # Caps, so that nobody can fill the database: a class of 30 uses a few percent of them.
 MAX_CLASSES = 1000  # classes alive at once, in the whole database
@@ -42,8 +45,8 @@ def code(typed) -> str:
     """A class code as typed (any case, spaces or dashes, O for 0, I or L for 1) -> its canonical form."""
     c = str(typed or "")[:40].upper().replace("-", "").replace(" ", "").translate(str.maketrans("OIL", "011"))
     if len(c) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in c):
-        shown = f" {str(typed)!r}" if len(str(typed)) <= 12 else " with that code"
-        raise ClassGoneError(f"There is no class{shown}.")
+        shown = f" {typed}" if isinstance(typed, str) and re.fullmatch(r"[A-Za-z0-9 -]{1,12}", typed) else ""
+        raise ClassGoneError(f"There is no class{shown or ' with that code'}.")
     return c
 
 
@@ -69,9 +72,11 @@ def settings(values) -> dict[str, str]:
         raise ClassError("Settings must be a non-empty mapping of training settings to values.")
     unknown = [k for k in values if k not in FIELDS]
     if unknown:
-        raise ClassError(f"Unknown training setting {str(unknown[0])[:SETTING_MAX_CHARS]!r}.")
-    if not all(isinstance(v, str) and len(v) <= SETTING_MAX_CHARS for v in values.values()):
-        raise ClassError(f"Each setting's value must be text of at most {SETTING_MAX_CHARS} characters.")
+        shown = unknown[0] if isinstance(unknown[0], str) and re.fullmatch(r"[a-z_]{1,32}", unknown[0]) else ""
+        raise ClassError(f"Unknown training setting{' ' + shown if shown else ''}.")
+    if not all(isinstance(v, str) and SETTING_VALUE.fullmatch(v) for v in values.values()):
+        raise ClassError(f"Each setting's value must be a number or a word of at most {SETTING_MAX_CHARS} "
+                         "characters.")
     if values.get("source", "embedded") not in FIELDS["source"].metadata["choices"]:
         raise ClassError("A class trains on the embedded sample or on MNIST, never on a folder.")
     cfg, notices = from_strings(values)

@@ -269,6 +269,9 @@ BAD_WRITES = {
     "learning rate out of range": lambda s, c, a, key: s.add_run(c, a, {"lr": "100"}, [0.5], 0.5, np.zeros(784), 0.0),
     "NaN learning rate": lambda s, c, a, key: s.add_run(c, a, {"lr": "nan"}, [0.5], 0.5, np.zeros(784), 0.0),
     "folder as the source": lambda s, c, a, key: s.add_run(c, a, {"source": "/etc"}, [0.5], 0.5, np.zeros(784), 0.0),
+    "markdown setting value": lambda s, c, a, key: s.add_run(c, a, {"lr": "[x](y)"}, [0.5], 0.5, np.zeros(784), 0),
+    "markup setting name": lambda s, c, a, key: s.add_run(c, a, {"<b>x</b>": "1"}, [0.5], 0.5, np.zeros(784), 0),
+    "markdown class code": lambda s, c, a, key: s.join("[a](b)"),
     "10 kB setting": lambda s, c, a, key: s.add_run(c, a, {"loss": "m" * 10_000}, [0.5], 0.5, np.zeros(784), 0.0),
     "10 MB drawing": lambda s, c, a, key: s.put_drawing(c, a, "c", np.zeros(10 * 2**20 // 4, np.float32), 0.0, 3, 3),
     "10 MB drawing as a list": lambda s, c, a, key: s.put_drawing(c, a, "c", [0.0] * (10 * 2**20 // 8), 0.0, 3, 3),
@@ -310,6 +313,7 @@ def test_a_bad_write_is_refused_with_one_sentence_and_loses_nothing(store, full_
     with pytest.raises(ClassError) as e:
         BAD_WRITES[bad](store, cls.code, a.id, cls.teacher_key)
     assert one_sentence(str(e.value)), str(e.value)
+    assert not set(str(e.value)) & set("<>[]`*\"\\;"), "the message repeats markup or SQL it was sent"
     assert snapshot(store, cls) == before
     store.add_run(cls.code, a.id, *run_args())  # the class still takes good writes
     assert set(sa.inspect(store.engine).get_table_names()) >= {"mnist37_classes", "mnist37_students"}
