@@ -1,6 +1,7 @@
 # Two commands set up a fresh machine (Python 3.11 and nothing else):
 #   make run    - venv + requirements, then the app at http://localhost:8501
-#   make test   - venv + requirements + dev requirements + Chromium (where it can), then the suite
+#   make test   - venv + requirements + dev requirements + Chromium, HAProxy and PostgreSQL (where
+#                 it can), then the suite
 #   make serve  - the app on every core: REPLICAS app processes behind HAProxy on PORT (deploy/)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -10,7 +11,7 @@ ARGS   ?=
 REPLICAS ?= 2
 ADDRESS  ?=
 
-.PHONY: run serve test bench chromium haproxy clean
+.PHONY: run serve test bench chromium haproxy postgresql clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,10 +47,18 @@ chromium:
 	      || echo "warning: could not install chromium; browser tests will be skipped"; \
 	  else echo "warning: no chromium (install it: apt-get install chromium); browser tests will be skipped"; fi; }
 
-test: $(VENV)/.dev chromium haproxy
+# Debian's PostgreSQL for the class store's tests (they start their own server in a temp folder).
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql) >/dev/null \
+	      || echo "warning: could not install postgresql; the PostgreSQL tests will be skipped"; \
+	  else echo "warning: no PostgreSQL (install it: apt-get install postgresql); the PostgreSQL tests will be skipped"; fi; }
+
+test: $(VENV)/.dev chromium haproxy postgresql
 	$(PY) -m pytest
 
-bench: $(VENV)/.dev chromium
+bench: $(VENV)/.dev chromium haproxy
 	$(PY) -m bench
 
 clean:
