@@ -179,3 +179,19 @@ def test_presentation_mode_makes_the_figures_taller():
         assert not at.exception and metrics(at)["Decision"] == "7"
         heights.append([json.loads(c.proto.spec)["layout"]["height"] for c in at.get("plotly_chart")])
     assert all(b > a for a, b in zip(*heights))
+
+
+def test_fool_the_model_names_the_fewest_pixels_that_flip_the_decision():
+    from mnist37.fool import fool
+    from mnist37.preprocess import preprocess
+    from pages.ui.data import default_model
+
+    at = draw_page(drawing(SEVEN))
+    assert metrics(at)["Decision"] == "7" and len(at.get("plotly_chart")) == 3  # off by default: Decision first
+    at.toggle(key="draw_fool_on").set_value(True).run()
+    assert not at.exception and len(at.get("plotly_chart")) == 4
+    rgba = np.asarray(Image.open(io.BytesIO(base64.b64decode(drawing(SEVEN)["drawing"]["data"].split(",")[1]))))
+    model = default_model(3)
+    want = fool(preprocess(rgba).x, model.weights, model.bias, 0.0, 3)
+    line = next(m.value for m in at.markdown if "pixels** turn this" in m.value)
+    assert line.startswith(f"**{want.count} pixels** turn this 7 into a 3")
