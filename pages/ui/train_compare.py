@@ -9,7 +9,7 @@ import streamlit as st
 from mnist37 import figures
 from mnist37 import jobs as jobs_core
 from mnist37.config import LR_GRID
-from mnist37.runs import RunHistory, describe
+from mnist37.runs import Run, RunHistory, describe
 from mnist37.sweep import best
 from mnist37.train import Trainer
 from pages.ui import jobs
@@ -37,9 +37,11 @@ def runs_section(t: Trainer) -> None:
         return
     st.subheader("Runs side by side")
     acc = [r.final_accuracy for r in runs]
-    st.plotly_chart(figures.runs_curves([(r.label, r.valid_accuracy) for r in runs],
-                                        (f"now: {describe(t.cfg)}", t.history()["valid_accuracy"]),
-                                        height=fig_height(300)), key="runs_fig", config={"displayModeBar": False})
+    now = None  # the run in progress, bold; a finished run is already the last one kept
+    if t.epoch > 0 and not t.finished:
+        now = (f"now: {describe(t.cfg)}", Run.from_trainer(t, threshold=get_config().threshold).valid_accuracy)
+    st.plotly_chart(figures.runs_curves([(r.label, r.valid_accuracy) for r in runs], now, height=fig_height(300)),
+                    key="runs_fig", config={"displayModeBar": False})
     st.dataframe(runs.rows(), hide_index=True, key="runs_table",
                  column_config={"valid accuracy": st.column_config.NumberColumn(format="percent")})
     st.caption(f"Your last {len(runs)} finished or reset runs (up to {runs.runs.maxlen}), best {max(acc):.1%}. "
