@@ -5,6 +5,7 @@ parameters) and offers presentation mode (larger text and figures, advanced cont
 """
 import streamlit as st
 
+from pages.ui.charts import style_charts
 from pages.ui.links import show_config_notices, sync_url
 from pages.ui.present import presentation_toggle
 from pages.ui.routing import route_through_app
@@ -25,6 +26,7 @@ def run() -> None:
     if page.url_path != "train":
         stop_background()  # only the Train page trains on a thread; other pages read a still model
     presentation_toggle()
+    style_charts()
     st.sidebar.caption("The address bar always holds a link to your current settings: copy it to share them.")
     sync_url()  # a session's first run reads its settings from the link; later runs write them back
     show_config_notices()

@@ -11,6 +11,7 @@ from mnist37.inference import infer, probability_text, top_contributions
 from mnist37.model import other_digit
 from mnist37.config import spec
 from mnist37.fool import fool
+from pages.ui.charts import chart
 from pages.ui.links import sync_url
 from pages.ui.present import fig_height
 from pages.ui.routing import route_through_app
@@ -129,22 +130,18 @@ def draw_and_predict() -> None:
                 st.error(error, icon=":material/error:")
             else:
                 st.info(PROMPT if source == DRAW else "Upload a picture of one digit.", icon=":material/draw:")
-            st.plotly_chart(weights_figure(model.weights, model.positive, fig_height(240)), key="draw_weights",
-                            config={"displayModeBar": False})
+            chart(weights_figure(model.weights, model.positive, fig_height(240)), key="draw_weights")
             st.caption(f"The model's 784 weights, which your digit's pixels will be multiplied by: "
                        f"blue pushes toward {model.positive}, red toward {other_digit(model.positive)}.")
         else:
-            st.plotly_chart(figures.model_input(prep.x, height=fig_height(170)), key="draw_input",
-                            config={"displayModeBar": False})
+            chart(figures.model_input(prep.x, height=fig_height(170)), key="draw_input")
             st.caption("① What the model sees: 28×28 pixels x, from 0 (black) to 1 (white).")
-            st.plotly_chart(figures.contribution_heatmap(prep.x, model.weights, model.positive, (up, down),
-                                                         height=fig_height(200), colorbar=False),
-                            key="draw_contrib", config={"displayModeBar": False})
+            chart(figures.contribution_heatmap(prep.x, model.weights, model.positive, (up, down),
+                                               height=fig_height(200), colorbar=False), key="draw_contrib")
             st.caption(f"② Each pixel times its weight, x·w, in the weights' colours: blue pushes "
                        f"toward {inf.positive}, red toward {inf.negative}.")
-    sigmoid_box.plotly_chart(figures.sigmoid_decision(inf.logit if inf else None, threshold, model.positive,
-                                                      height=fig_height(200)),
-                             key="draw_sigmoid", config={"displayModeBar": False})
+    chart(figures.sigmoid_decision(inf.logit if inf else None, threshold, model.positive, height=fig_height(200)),
+          key="draw_sigmoid", box=sigmoid_box)
     done = f"Preprocessed like MNIST: {prep.describe()}. " if prep is not None else ""
     st.caption(f"{done}Model: {model.description}.")
     if prep is not None and st.toggle("Fool the model: the fewest pixels that flip its decision", key=FOOL):
@@ -155,8 +152,7 @@ def fool_view(x, model, threshold: float) -> None:
     """The pixels to add or erase, fewest first, that carry the logit across the threshold."""
     f = fool(x, model.weights, model.bias, threshold, model.positive)
     left, right = st.columns([1, 2], vertical_alignment="center")
-    left.plotly_chart(figures.fool_overlay(x, f.changes, height=fig_height(240)), key="draw_fool",
-                      config={"displayModeBar": False})
+    chart(figures.fool_overlay(x, f.changes, height=fig_height(240)), key="draw_fool", box=left)
     if f.flipped:
         n_add = sum(c.add for c in f.changes)
         right.markdown(f"**{f.count} pixels** turn this {f.decision_before} into a {f.decision_after}: add ink at the "

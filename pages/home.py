@@ -7,6 +7,7 @@ import streamlit as st
 from mnist37 import baseline, figures, lessons
 from mnist37.inference import infer, probability_relation
 from mnist37.model import other_digit
+from pages.ui.charts import chart
 from pages.ui.data import dataset_or_stop, default_model, get_dataset
 from pages.ui.present import fig_height, is_presentation
 from pages.ui.routing import route_through_app
@@ -56,25 +57,23 @@ h = fig_height(230)
 cols = st.columns(5, gap="medium")
 with cols[0]:
     st.markdown("**1 · pixels**")
-    st.plotly_chart(figures.digit_image(x, height=h), width="stretch", key="home_pixels")
+    chart(figures.digit_image(x, height=h), key="home_pixels")
     st.caption(f"a real {label}: 28×28 = 784 numbers from 0 (black) to 1 (white)")
     st.page_link("pages/draw.py", label="Draw your own", icon=":material/draw:")
 with cols[1]:
     st.markdown("**2 · weights**")
-    st.plotly_chart(figures.compact(figures.weight_heatmap(model.weights, pos, height=h)), width="stretch",
-                    key="home_weights")
+    chart(figures.compact(figures.weight_heatmap(model.weights, pos, height=h)), key="home_weights")
     st.caption(f"one weight per pixel: blue votes {pos}, red votes {other}")
     st.page_link("pages/train.py", label="Watch them learn", icon=":material/monitoring:")
 with cols[2]:
     st.markdown("**3 · logit**")
-    st.plotly_chart(figures.compact(figures.contribution_heatmap(x, model.weights, pos, height=h)), width="stretch",
-                    key="home_products")
+    chart(figures.compact(figures.contribution_heatmap(x, model.weights, pos, height=h)), key="home_products")
     st.caption(f"pixel × weight (blue pushes toward {pos}, red toward {other}), summed: {inf.total:+.2f}; plus the bias {model.bias:+.2f} "
                f"= logit **{logit:+.2f}**")
     st.page_link("pages/draw.py", label="Every pixel's vote", icon=":material/draw:")
 with cols[3]:
     st.markdown("**4 · sigmoid**")
-    st.plotly_chart(figures.sigmoid_decision(logit, thr, pos, height=h), width="stretch", key="home_sigmoid")
+    chart(figures.sigmoid_decision(logit, thr, pos, height=h), key="home_sigmoid")
     st.caption(f"sigmoid squashes the logit into a probability: P({pos}) {probability_relation(p)}")
     st.page_link("pages/train.py", label="Why squash it?", icon=":material/monitoring:")
 with cols[4]:
@@ -99,8 +98,8 @@ with st.expander(f"Why does logit > 0 mean \"{pos}\"?", expanded=True):
     flip = st.radio("Label 1 stands for", (3, 7), index=(3, 7).index(pos), horizontal=True, key="home_positive")
     fw, fb, facc = flip_model(flip)
     a, b = st.columns([3, 2])
-    a.plotly_chart(figures.weight_heatmap(fw, flip, f"trained with label 1 = {flip}", height=fig_height(300)),
-                   width="stretch", key="home_flip")
+    chart(figures.weight_heatmap(fw, flip, f"trained with label 1 = {flip}", height=fig_height(300)), key="home_flip",
+          box=a)
     b.metric("bias", f"{fb:+.3f}")
     b.metric("validation accuracy", f"{facc:.1%}")
     b.caption(f"Both trained with the lesson's settings but from all-zero weights (init std 0), so only "

@@ -12,6 +12,7 @@ from mnist37.config import TrainConfig
 from mnist37.session import Model
 from mnist37.train import Trainer
 from pages.ui import jobs
+from pages.ui.charts import chart
 from pages.ui.data import dataset_or_stop, get_dataset
 from pages.ui.present import fig_height, is_presentation
 from pages.ui.routing import route_through_app
@@ -45,8 +46,7 @@ def weights_section(model: Model, cfg: TrainConfig, acc: float) -> None:
     st.subheader("784 weights and a bias")
     left, right = st.columns([3, 2], gap="large")
     with left:
-        st.plotly_chart(figures.weight_heatmap(model.weights, model.positive, height=fig_height(420)),
-                        width="stretch", key="weights_fig")
+        chart(figures.weight_heatmap(model.weights, model.positive, height=fig_height(420)), key="weights_fig")
     with right:
         st.metric("bias", f"{model.bias:+.4f}")
         st.metric(f"validation accuracy (threshold {cfg.threshold:g})", f"{acc:.1%}")
@@ -69,8 +69,8 @@ def replay_section(cfg: TrainConfig) -> Trainer | None:
                 "black get no gradient and keep their random start.")
     change = st.radio("Show", ("what training added (weights − initial weights)", "the weights themselves"),
                       horizontal=True, key="replay_show", label_visibility="collapsed").startswith("what")
-    st.plotly_chart(figures.weight_replay(trainer.snapshots, trainer.cfg.positive, height=fig_height(420),
-                                          change=change), width="stretch", key="replay_fig")
+    chart(figures.weight_replay(trainer.snapshots, trainer.cfg.positive, height=fig_height(420), change=change),
+          key="replay_fig")
     st.caption(f"Snapshots of {what}.")
     return trainer
 
@@ -82,10 +82,8 @@ def baseline_section(trainer: Trainer | None, cfg: TrainConfig, lin: float) -> N
                 "7 into an *ideal 7*, and calls a digit a 3 when it is closer to the ideal 3 "
                 "(`mnist_distance`: the mean absolute pixel difference).")
     c1, c2, c3 = st.columns([1, 1, 1.2])
-    c1.plotly_chart(figures.digit_image(base.mean3, "mean 3", height=fig_height(240)), width="stretch",
-                    key="mean3_fig")
-    c2.plotly_chart(figures.digit_image(base.mean7, "mean 7", height=fig_height(240)), width="stretch",
-                    key="mean7_fig")
+    chart(figures.digit_image(base.mean3, "mean 3", height=fig_height(240)), key="mean3_fig", box=c1)
+    chart(figures.digit_image(base.mean7, "mean 7", height=fig_height(240)), key="mean7_fig", box=c2)
     c3.metric("pixel similarity: validation accuracy", f"{base.accuracy:.1%}")
     c3.metric("the linear model: validation accuracy", f"{lin:.1%}",
               delta=f"{(lin - base.accuracy) * 100:+.1f} points")
@@ -100,11 +98,10 @@ def baseline_section(trainer: Trainer | None, cfg: TrainConfig, lin: float) -> N
     learned = w - trainer.snapshots[0][0]
     r = baseline.similarity(learned, diff)
     d1, d2 = st.columns(2)
-    d1.plotly_chart(figures.diverging_heatmap(diff, pos, f"mean {pos} − mean {other_digit(pos)}",
-                                              name="difference", height=fig_height(320)),
-                    width="stretch", key="diff_fig")
-    d2.plotly_chart(figures.weight_heatmap(learned, pos, "what training added: weights − initial weights",
-                                           height=fig_height(320)), width="stretch", key="learned_fig")
+    chart(figures.diverging_heatmap(diff, pos, f"mean {pos} − mean {other_digit(pos)}", name="difference",
+                                    height=fig_height(320)), key="diff_fig", box=d1)
+    chart(figures.weight_heatmap(learned, pos, "what training added: weights − initial weights",
+                                 height=fig_height(320)), key="learned_fig", box=d2)
     st.markdown(
         f"**They look alike** (correlation {r:.2f}). A gradient step adds each training digit's pixels "
         f"to the weights, pushed toward {pos} for a {pos} and away for a {other_digit(pos)}, so the "
@@ -120,7 +117,7 @@ def losses_section(cfg: TrainConfig) -> None:
                       2 * jobs_core.run_cost(cfg, data.n_train), "Training with mnist_loss and with cross-entropy")
     if res is None:
         return
-    st.plotly_chart(figures.loss_comparison(res, height=fig_height(300)), width="stretch", key="loss_fig")
+    chart(figures.loss_comparison(res, height=fig_height(300)), key="loss_fig")
     a, b, c = st.columns(3)
     a.metric("final accuracy, mnist_loss", f"{res['mnist']['accuracy']:.1%}")
     b.metric("final accuracy, binary cross-entropy", f"{res['bce']['accuracy']:.1%}",
@@ -149,10 +146,10 @@ def gallery_section(model: Model, cfg: TrainConfig, data) -> None:
                 f"threshold ({cfg.threshold:g}); the most wrong first: their logit is furthest on the "
                 f"wrong side. Many are odd handwriting; some would fool a person too.")
     shown = misses[:n]
-    st.plotly_chart(figures.digit_gallery(
+    chart(figures.digit_gallery(
         [data.x_valid[m.index] for m in shown],
         [f"a {m.label}, logit {m.logit:+.1f}" for m in shown], cols=6,
-        height_per_row=fig_height(150)), width="stretch", key="gallery_fig")
+        height_per_row=fig_height(150)), key="gallery_fig")
 
 
 def download_section(model: Model) -> None:

@@ -16,6 +16,7 @@ from mnist37 import figures
 from mnist37.model import other_digit
 from mnist37.sgd_step import overshoot, preview, state_key, take
 from mnist37.config import LR_GRID, spec
+from pages.ui.charts import chart
 from pages.ui.clicks import Clicks
 from pages.ui.present import fig_height
 from pages.ui.routing import route_through_app
@@ -123,7 +124,7 @@ elif why := overshoot(p):
     st.warning(why, icon="📈")
 
 st.subheader("1 · The mini-batch and its predictions")
-st.plotly_chart(figures.batch_strip(p.images, p.right, p.targets, p.logits, pos), width="stretch", key="step_batch")
+chart(figures.batch_strip(p.images, p.right, p.targets, p.logits, pos), key="step_batch")
 a, b = st.columns([1, 1])
 with a:
     code(BATCH_CODE.format(pos=pos))
@@ -136,7 +137,7 @@ with b:
 st.subheader("2 · The loss, and its gradient")
 a, b = st.columns([1, 1.1])
 with a:
-    st.plotly_chart(figures.gradient_map(p.weights_grad, height=fig_height(330)), width="stretch", key="step_grad")
+    chart(figures.gradient_map(p.weights_grad, height=fig_height(330)), key="step_grad")
 with b:
     code(LOSS_CODE[cfg.loss])
     st.caption(f"**{loss_name} = {p.loss_before:.4f}**. The gradient says how the loss changes as each "
@@ -147,7 +148,7 @@ with b:
 st.subheader("3 · The step")
 a, b = st.columns([1, 1.1])
 with a:
-    st.plotly_chart(figures.update_map(p.update, pos, height=fig_height(330)), width="stretch", key="step_update")
+    chart(figures.update_map(p.update, pos, height=fig_height(330)), key="step_update")
 with b:
     code(STEP_CODE)
     st.caption(f"−lr × grad at lr {p.lr:g}: blue weights go up (toward {pos}), red ones down (toward "
@@ -162,8 +163,8 @@ st.dataframe({"weight": [f"row {i // 28}, col {i % 28}" for i in big] + ["bias"]
 st.caption(f"Check it: after = before − lr × grad, for the three weights that change most and the bias (float32, "
            f"all digits). All 785 numbers as one fingerprint: now `{p.fingerprint_before}`, after this step "
            f"`{p.fingerprint_after}`.")
-st.plotly_chart(figures.weights_before_after(p.weights_before, p.weights_after, pos, height=fig_height(300)),
-                width="stretch", key="step_before_after")
+chart(figures.weights_before_after(p.weights_before, p.weights_after, pos, height=fig_height(300)),
+      key="step_before_after")
 st.caption(f"The weights before and after, on one scale. The loss on this batch goes from {p.loss_before:.4f} to "
            f"{p.loss_after:.4f}: " + ("a small step downhill. Too large a learning rate jumps past the bottom, and "
                                       "the loss goes up." if p.loss_after <= p.loss_before else
@@ -172,8 +173,7 @@ st.caption(f"The weights before and after, on one scale. The loss on this batch 
 st.subheader("4 · Which digits teach? mnist_loss against cross-entropy")
 a, b = st.columns([1.6, 1])
 with a:
-    st.plotly_chart(figures.gradient_sizes(p.margin, p.grad_mnist, p.grad_bce, height=fig_height(320)),
-                    width="stretch", key="step_sizes")
+    chart(figures.gradient_sizes(p.margin, p.grad_mnist, p.grad_bce, height=fig_height(320)), key="step_sizes")
 with b:
     code(WHY_CODE)
     sure = p.margin < -4

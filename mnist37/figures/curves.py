@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import POS_COLOUR, TRAIN_COLOUR, VALID_COLOUR, _f32, _fast, _layout
+from .style import BCE_COLOUR, MNIST_COLOUR, TRAIN_COLOUR, VALID_COLOUR, _f32, _fast, _layout
 
 
 def learning_curves(step_loss, epoch_steps, valid_loss, train_accuracy, valid_accuracy,
@@ -58,7 +58,7 @@ def loss_comparison(results: dict, height: int = 300) -> go.Figure:
     fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.08,
                         subplot_titles=[f"{names['mnist']} (loss)", f"{names['bce']} (loss)",
                                         "validation accuracy"])
-    colours = {"mnist": POS_COLOUR, "bce": "#e08214"}  # blue and orange: safe for colour-blind eyes
+    colours = {"mnist": MNIST_COLOUR, "bce": BCE_COLOUR}  # blue and orange: safe for colour-blind eyes
     for col, loss in enumerate(("mnist", "bce"), start=1):
         h = results[loss]["history"]
         fig.add_trace(go.Scatter(x=h["epoch"], y=h["train_loss"], name="train", mode="lines",

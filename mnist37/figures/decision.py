@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import sequential
 
 from ..inference import probability_relation, sigmoid
 from ..model import other_digit
-from .style import MARK_COLOUR, NEG_COLOUR, POS_COLOUR, VALID_COLOUR, _f32, _fast, _finite
+from .style import MARK_COLOUR, NEG_COLOUR, POS_COLOUR, SHARES, VALID_COLOUR, _f32, _fast, _finite
 
 
 def sigmoid_decision(logit: float | None, threshold: float = 0.0, positive: int = 3,
@@ -21,20 +20,20 @@ def sigmoid_decision(logit: float | None, threshold: float = 0.0, positive: int 
     other = other_digit(positive)
     reach = max(6.0, abs(threshold) + 2.0, min(abs(logit) * 1.15, 30.0) if logit is not None else 0.0)
     z = np.linspace(-reach, reach, 241)
-    traces = [go.Scatter(x=z, y=1 / (1 + np.exp(-z)), mode="lines", line=dict(color="#777777", width=2),
+    traces = [go.Scatter(x=z, y=1 / (1 + np.exp(-z)), mode="lines", line=dict(color=MARK_COLOUR, width=2),
                          hovertemplate="logit %{x:.2f}<br>sigmoid %{y:.3f}<extra></extra>")]
     band = dict(type="rect", xref="x", yref="paper", y0=0, y1=1, opacity=0.12, line_width=0, layer="below")
     shapes = [{**band, "x0": -reach, "x1": threshold, "fillcolor": NEG_COLOUR},
               {**band, "x0": threshold, "x1": reach, "fillcolor": POS_COLOUR},
               dict(type="line", xref="x", yref="paper", x0=threshold, x1=threshold, y0=0, y1=1,
-                   line=dict(color="#555555", dash="dash", width=1.5))]
+                   line=dict(color=MARK_COLOUR, dash="dash", width=1.5))]
     notes = [dict(x=-reach, y=1, xref="x", yref="paper", text=f"<b>→ {other}</b>", showarrow=False,
-                  xanchor="left", yanchor="top", font=dict(color=NEG_COLOUR, size=15)),
+                  xanchor="left", yanchor="top", font=dict(size=15)),
              dict(x=reach, y=0, xref="x", yref="paper", text=f"<b>→ {positive}</b>", showarrow=False,
-                  xanchor="right", yanchor="bottom", font=dict(color=POS_COLOUR, size=15)),
+                  xanchor="right", yanchor="bottom", font=dict(size=15)),
              dict(x=threshold, y=1, xref="x", yref="paper", text=f"threshold {threshold:g}", showarrow=False,
                   xanchor="right" if threshold > reach / 2 else "left" if threshold < -reach / 2 else "center",
-                  yanchor="bottom", font=dict(size=11, color="#555555"))]
+                  yanchor="bottom", font=dict(size=11))]
     if logit is not None:
         p = sigmoid(logit)
         shown = float(np.clip(logit, -reach, reach))
@@ -44,7 +43,7 @@ def sigmoid_decision(logit: float | None, threshold: float = 0.0, positive: int 
                                  hovertemplate=f"logit {logit:.3f}<br>sigmoid {p:.4f}<extra></extra>"))
         notes.append(dict(x=shown, y=p, text=f"σ({logit:.2f}) {probability_relation(p)}", showarrow=True, arrowhead=0,
                           ax=-70 if shown > 0 else 70, ay=30 if p > 0.5 else -30,
-                          bgcolor="rgba(255,255,255,0.85)", font=dict(size=13, color=colour)))
+                          arrowcolor=MARK_COLOUR, font=dict(size=13, shadow="auto")))  # a halo where it crosses a line
     return go.Figure(traces, layout=dict(
         height=height, showlegend=False, shapes=shapes, annotations=notes,
         margin=dict(l=10, r=10, t=22, b=10), paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
@@ -66,16 +65,19 @@ def threshold_view(logits, is_positive, threshold: float = 0.0, positive: int = 
     other = other_digit(positive)
     edges = np.linspace(-span, span, bins + 1)
     centres, width = (edges[:-1] + edges[1:]) / 2, edges[1] - edges[0]
-    data, beyond = [], 0
+    data, beyond, tallest = [], 0, 1
     for digit, mask, colour in ((positive, pos, POS_COLOUR), (other, ~pos, NEG_COLOUR)):
         v = _finite(z[mask])
         beyond += int((np.abs(v) > span).sum())
         counts, _ = np.histogram(np.clip(v, -span, span), bins=edges)
+        tallest = max(tallest, int(counts.max()) if len(counts) else 0)
         data.append(dict(type="bar", x=_f32(centres), y=_f32(counts), width=width,
                          name=f"valid {digit}s", marker=dict(color=colour), opacity=0.6,
                          hovertemplate=f"logit %{{x:.2f}}<br>%{{y}} {digit}s<extra></extra>"))
+    # The decisions either side of the threshold, at the top of the histogram: its range leaves
+    # room above the tallest bar, so they never sit on a bar.
     notes = [dict(x=threshold, y=1, xref="x", yref="paper", yanchor="top", xanchor=anchor, text=text,
-                  showarrow=False, xshift=shift, bgcolor="rgba(255,255,255,0.6)")
+                  showarrow=False, xshift=shift)
              for text, anchor, shift in ((f"← called {other}", "right", -4), (f"called {positive} →", "left", 4))]
     if beyond:
         notes.append(dict(x=1, y=0.98, xref="paper", yref="paper", xanchor="right", yanchor="top",
@@ -94,7 +96,7 @@ def threshold_view(logits, is_positive, threshold: float = 0.0, positive: int = 
     layout = dict(
         barmode="overlay", bargap=0,
         xaxis=dict(range=[-span, span], anchor="y", showticklabels=False),
-        yaxis=dict(domain=[0.42, 1], title=dict(text="valid images")),
+        yaxis=dict(domain=[0.42, 1], title=dict(text="valid images"), range=[0, tallest * 1.3]),
         xaxis2=dict(range=[-span, span], anchor="y2", matches="x", title=dict(text="logit / threshold")),
         yaxis2=dict(domain=[0, 0.32], title=dict(text="accuracy"), tickformat=".0%", range=[0, 1.15]),
         shapes=[dict(type="line", x0=threshold, x1=threshold, y0=0, y1=1, xref="x", yref="paper",
@@ -102,9 +104,6 @@ def threshold_view(logits, is_positive, threshold: float = 0.0, positive: int = 
         annotations=notes,
         legend=dict(orientation="h", x=1, xanchor="right", y=1.01, yanchor="bottom"))
     return _fast(data, layout, height, top=30)
-
-
-_BLUES = [[i / (len(sequential.Blues) - 1), c] for i, c in enumerate(sequential.Blues)]
 
 
 def confusion_matrix(conf: dict, positive: int = 3, threshold: float = 0.0, height: int = 260) -> dict:
@@ -123,7 +122,7 @@ def confusion_matrix(conf: dict, positive: int = 3, threshold: float = 0.0, heig
     shown = lambda v: "—" if v is None else f"{v:.1%}"  # noqa: E731
     trace = dict(type="heatmap", z=share, x=[f"called {positive}", f"called {other}"],
                  y=[f"true {positive}", f"true {other}"], text=text, texttemplate="%{text}",
-                 textfont=dict(size=15), zmin=0, zmax=1, colorscale=_BLUES, showscale=False, xgap=3, ygap=3,
+                 textfont=dict(size=15), zmin=0, zmax=1, colorscale=SHARES, showscale=False, xgap=3, ygap=3,
                  hovertemplate="%{y}, %{x}: %{text}<extra></extra>")
     layout = dict(xaxis=dict(side="top", showgrid=False), yaxis=dict(autorange="reversed", showgrid=False),
                   title=dict(text=f"at threshold {threshold:g}: precision for {positive} {shown(precision)}, "

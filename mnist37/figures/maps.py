@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..model import other_digit
-from .style import DIVERGING, GREYS, _NO_TEMPLATE, _f32, _finite, _layout, _square, _square_map
+from .style import DIVERGING, GREYS, MARK_COLOUR, _NO_TEMPLATE, _f32, _finite, _layout, _square, _square_map
 
 
 def diverging_heatmap(values28: np.ndarray, positive: int = 3, title: str | None = None,
@@ -84,7 +84,7 @@ def contribution_heatmap(x28: np.ndarray, weights: np.ndarray, positive: int = 3
                          title: str | None = None, height: int = 300, colorbar: bool = True) -> go.Figure:
     """The 784 products x·w as a 28x28 map on the weights' own diverging scale (zmax = max |w|,
     as in weight_heatmap): a fully-inked pixel shows exactly its weight's colour, background
-    pixels are 0 (white).
+    pixels are 0 (the page's own colour).
 
     `marks` = (up, down): inference.Contribution lists, called out on the map as ▲1.. and ▼1..
     """
@@ -103,8 +103,8 @@ def contribution_heatmap(x28: np.ndarray, weights: np.ndarray, positive: int = 3
             traces.append(go.Scatter(
                 x=[c.col for c in cs], y=[c.row for c in cs], mode="markers+text",
                 text=[f"{sign}{i + 1}" for i in range(len(cs))], textposition="middle right",
-                textfont=dict(size=12, color="#000000"), hoverinfo="skip",
-                marker=dict(symbol="square-open", size=10, line=dict(width=2, color="#000000"))))
+                textfont=dict(size=12), hoverinfo="skip",
+                marker=dict(symbol="square-open", size=10, color=MARK_COLOUR, line=dict(width=2))))
     return _square_map(traces, height, title)
 
 
@@ -164,14 +164,16 @@ def weight_replay(snapshots: list, positive: int = 3, height: int = 420, change:
         title=dict(text=f"epoch {last}: bias {snapshots[last][1]:+.3f}"),
         margin=dict(l=10, r=10, t=40, b=10),
         updatemenus=[dict(type="buttons", direction="left", x=0, y=-0.02, xanchor="left", yanchor="top",
-                          pad=dict(t=30, r=10), showactive=False, buttons=[
+                          pad=dict(t=30, r=10), showactive=False, bgcolor="rgba(0,0,0,0)", bordercolor=MARK_COLOUR,
+                          buttons=[
                               dict(label="▶ play", method="animate",
                                    args=[names, dict(frame=dict(duration=350, redraw=True),
                                                      transition=dict(duration=0), mode="immediate")]),
                               dict(label="❚❚ pause", method="animate",
                                    args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])],
         sliders=[dict(active=last, x=0.25, len=0.75, y=-0.02, yanchor="top", pad=dict(t=20),
-                      currentvalue=dict(prefix="epoch ", visible=True),
+                      bgcolor="rgba(0,0,0,0)", bordercolor=MARK_COLOUR, activebgcolor=MARK_COLOUR,
+                      tickcolor=MARK_COLOUR, currentvalue=dict(prefix="epoch ", visible=True),
                       steps=[step(n) for n in names])])
     fig.update_layout(height=height + 90)
     return fig
@@ -197,7 +199,7 @@ def fool_overlay(x28: np.ndarray, changes, title: str | None = None, height: int
             x=[c.col for c in cs], y=[c.row for c in cs], mode="markers", name=f"{name} ({len(cs)})",
             customdata=[c.delta for c in cs], showlegend=True,
             hovertemplate=f"{name}: row %{{y}}, col %{{x}}<br>logit %{{customdata:+.3f}}<extra></extra>",
-            marker=dict(symbol=symbol, size=11, line=dict(width=2.5, color=colour))))
+            marker=dict(symbol=symbol, size=11, color=colour, line=dict(width=2.5))))
     fig = _square_map(traces, height, title)
     return fig.update_layout(showlegend=True, legend=dict(orientation="h", x=0, y=-0.02, yanchor="top"),
                              margin=dict(l=5, r=5, t=30 if title else 5, b=30))

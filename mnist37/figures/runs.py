@@ -19,7 +19,7 @@ def runs_curves(runs, current=None, height: int = 320) -> go.Figure:
                                  hovertemplate=f"{label}<br>epoch %{{x}}<br>valid accuracy %{{y:.1%}}<extra></extra>"))
         if len(a):
             notes.append(dict(x=len(a) - 1, y=a[-1], text=label.split(":")[0], showarrow=False, xanchor="left",
-                              xshift=4, font=dict(size=11, color=colour)))
+                              xshift=4, font=dict(size=11)))
     if current is not None:
         label, acc = current
         a = np.asarray(acc, np.float64)

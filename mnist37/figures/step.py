@@ -129,16 +129,16 @@ def gradient_sizes(margin, grad_mnist, grad_bce, height: int = 320) -> go.Figure
         go.Scatter(x=grid, y=1 - s, mode="lines", line=dict(color=BCE_COLOUR, width=1.5, dash="dot"),
                    showlegend=False, hoverinfo="skip"),
         go.Scatter(x=shown, y=np.asarray(grad_mnist, np.float64).ravel(), customdata=m, mode="markers",
-                   name="mnist_loss", marker=dict(color=MNIST_COLOUR, size=6, opacity=0.75), hovertemplate=hover),
+                   name="mnist_loss", marker=dict(color=MNIST_COLOUR, size=6), hovertemplate=hover),
         go.Scatter(x=shown, y=np.asarray(grad_bce, np.float64).ravel(), customdata=m, mode="markers",
-                   name="cross-entropy", marker=dict(color=BCE_COLOUR, size=6, symbol="square", opacity=0.75),
+                   name="cross-entropy", marker=dict(color=BCE_COLOUR, size=6, symbol="square"),
                    hovertemplate=hover)]
     band = dict(type="rect", xref="x", yref="paper", y0=0, y1=1, x0=-reach, x1=0, fillcolor=WRONG_COLOUR,
                 opacity=0.08, line_width=0, layer="below")
     notes = [dict(x=-reach, y=0.55, xref="x", yref="paper", xanchor="left", showarrow=False,
-                  text="← wrong side", font=dict(color=WRONG_COLOUR)),
+                  text="← wrong side"),
              dict(x=reach, y=0.55, xref="x", yref="paper", xanchor="right", showarrow=False,
-                  text="right side →", font=dict(color=RIGHT_COLOUR))]
+                  text="right side →")]
     fig = go.Figure(traces)
     fig.update_xaxes(title_text="the loss's logit, signed toward the right answer", range=[-reach, reach],
                      zeroline=True, zerolinecolor=MARK_COLOUR)

@@ -1,10 +1,16 @@
-"""What every figure shares: the colours, transparent backgrounds, square 28x28 axes, and the
-plain-dict form of the figures that are redrawn several times a second.
+"""What every figure shares: the colours, transparent backgrounds, square 28x28 axes, the
+plain-dict form of the figures that are redrawn several times a second, and how a figure is
+shown on screen (`for_screen`).
 
-Weights and contributions share one diverging, colour-blind-safe palette (ColorBrewer RdBu:
-red <-> blue) centred at 0: blue pushes the logit up (toward the positive digit), red pushes it
-down (toward the other digit). Backgrounds are transparent so figures read in the light and the
-dark theme.
+The figures read in the light and the dark theme alike: backgrounds are transparent; text has no
+colour of its own, so it takes the theme's (no text colour passes WCAG AA's 4.5:1 on both a white
+and a near-black page); lines and marks use mid-tone colours that keep 3:1 against both pages
+(tests/test_figures_theme.py checks them against Streamlit's two page colours).
+
+Weights and contributions share one diverging, colour-blind-safe palette (ColorBrewer RdBu's red
+and blue) centred at 0: blue pushes the logit up (toward the positive digit), red pushes it down
+(toward the other digit). Its middle is transparent, so a 0 (an empty pixel of x·w) is the page
+itself, white or dark, and larger values are stronger colour.
 """
 from __future__ import annotations
 
@@ -13,15 +19,56 @@ import base64
 import numpy as np
 import plotly.graph_objects as go
 
-DIVERGING = "RdBu"  # low = red, high = blue; ColorBrewer marks it colour-blind safe
-POS_COLOUR, NEG_COLOUR = "#2166ac", "#b2182b"  # the palette's blue and red ends
+POS_COLOUR, NEG_COLOUR = "#2166ac", "#c43c39"  # RdBu's blue, and a red between RdBu's two darkest
 GREYS = [[0, "#000000"], [1, "#ffffff"]]  # MNIST as it is: white ink on black
-TRAIN_COLOUR, VALID_COLOUR, MARK_COLOUR = "#e69f00", "#009e73", "#555555"  # Okabe-Ito orange, green; grey
+TRAIN_COLOUR, VALID_COLOUR, MARK_COLOUR = "#c26a00", "#009e73", "#808080"  # dark orange, Okabe-Ito green; grey
 RIGHT_COLOUR, WRONG_COLOUR = "#009e73", "#d55e00"  # Okabe-Ito bluish green and vermillion
 ADD_COLOUR, ERASE_COLOUR = "#e69f00", "#56b4e9"  # Okabe-Ito orange and sky blue: read on black pixels
-MNIST_COLOUR, BCE_COLOUR = POS_COLOUR, "#e08214"  # the two losses, as in curves.loss_comparison
-# Earlier runs, one colour each (Okabe-Ito's eight, mid-tones that read on a light and a dark page).
-RUN_COLOURS = ("#e69f00", "#56b4e9", "#009e73", "#cc79a7", "#0072b2", "#d55e00", "#999999", "#f0e442")
+MNIST_COLOUR, BCE_COLOUR = POS_COLOUR, TRAIN_COLOUR  # the two losses, as in curves.loss_comparison
+# Earlier runs, one colour each: mid-tones (Okabe-Ito's where they keep 3:1 on both pages).
+RUN_COLOURS = ("#c26a00", "#4393c3", "#009e73", "#cc79a7", "#0072b2", "#d55e00", "#808080", "#b8860b")
+# The light and the dark page's background (Streamlit 1.67's themes), for the contrast checks.
+PAGE_COLOURS = {"light": "#ffffff", "dark": "#171614"}
+
+
+def _rgba(colour: str, alpha: float) -> str:
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha:g})"
+
+
+def rgba(colour: str) -> tuple[float, float, float, float]:
+    """'#rrggbb', 'rgb(r, g, b)' or 'rgba(r, g, b, a)' as (r, g, b) in 0..255 and alpha in 0..1."""
+    c = colour.strip().lower()
+    if c.startswith("#"):
+        return (*(int(c[i:i + 2], 16) for i in (1, 3, 5)), 1.0)
+    parts = [float(v) for v in c[c.index("(") + 1:c.index(")")].replace("/", ",").replace(" ", ",").split(",") if v]
+    return (*parts[:3], parts[3] if len(parts) > 3 else 1.0)
+
+
+def over(colour: str, page: str) -> tuple[float, float, float]:
+    """`colour` (possibly translucent) as it shows on the opaque `page` colour."""
+    r, g, b, a = rgba(colour)
+    pr, pg, pb, _ = rgba(page)
+    return r * a + pr * (1 - a), g * a + pg * (1 - a), b * a + pb * (1 - a)
+
+
+def contrast(colour: str, page: str) -> float:
+    """WCAG 2 contrast ratio of `colour` (blended onto `page` if translucent) against `page`."""
+    def luminance(rgb) -> float:
+        lin = [v / 255 / 12.92 if v / 255 <= 0.04045 else ((v / 255 + 0.055) / 1.055) ** 2.4 for v in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    a, b = sorted((luminance(over(colour, page)), luminance(rgba(page)[:3])), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+# Red fading out to nothing at 0, then blue fading in: on any page, 0 is the page's own colour.
+# The opacity grows as |value| ** 0.6, so middling values still show on a dark page.
+_RAMP = [(d, d ** 0.6) for d in (0.0, 0.25, 0.5, 0.75, 1.0)]
+DIVERGING = ([[0.5 - d / 2, _rgba(NEG_COLOUR, round(a, 3))] for d, a in reversed(_RAMP)]
+             + [[0.5 + d / 2, _rgba(POS_COLOUR, round(a, 3))] for d, a in _RAMP])
+# The confusion matrix's shades: light enough at most that the theme's text reads on them.
+SHARES = [[0.0, _rgba(POS_COLOUR, 0.03)], [1.0, _rgba(POS_COLOUR, 0.5)]]
 
 
 def _layout(fig: go.Figure, title: str | None = None, height: int = 320, **kw) -> go.Figure:
@@ -78,3 +125,48 @@ def _f32(v) -> dict:
 def _finite(v) -> np.ndarray:
     v = np.asarray(v, dtype=np.float64).ravel()
     return v[np.isfinite(v)]
+
+
+# --- on screen -------------------------------------------------------------------------------------
+# The plotly config of every chart: no zoom by wheel or pinch-drag, no plotly toolbar (it covers
+# legends and labels at the top right); a chart is enlarged by Streamlit's own fullscreen button.
+CONFIG = {"scrollZoom": False, "displayModeBar": False, "displaylogo": False}
+BASE_FONT = 12  # plotly's default text size, px
+
+
+def for_screen(fig, font_scale: float = 1.0):
+    """`fig` (a go.Figure or a figure dict) as the pages show it: no drag-zoom (so a swipe over it
+    on a touch screen scrolls the page) and, with `font_scale` (presentation mode), every text size
+    scaled. A dict comes back as a new dict (a live figure's cached parts are left alone); a
+    go.Figure is updated in place, or turned into a dict when its fonts are scaled."""
+    if isinstance(fig, go.Figure):
+        if font_scale == 1.0:
+            return fig.update_layout(dragmode=False)
+        fig = fig.to_plotly_json()
+    layout = {**fig.get("layout", {}), "dragmode": False}
+    if font_scale == 1.0:
+        return {**fig, "layout": layout}
+    layout["font"] = {**layout.get("font", {}), "size": layout.get("font", {}).get("size", BASE_FONT)}
+    out = {**fig, "layout": _scale_fonts(layout, font_scale)}
+    for part in ("data", "frames"):
+        if part in fig:
+            out[part] = _scale_fonts(fig[part], font_scale)
+    return out
+
+
+def _scale_fonts(node, scale: float, in_font: bool = False):
+    """A copy of `node` with each `size` inside a `*font` dict multiplied by `scale` (other values,
+    such as data arrays, are shared, not copied)."""
+    if isinstance(node, dict):
+        out = {}
+        for k, v in node.items():
+            if in_font and k == "size" and isinstance(v, (int, float)):
+                out[k] = round(v * scale, 1)
+            elif isinstance(v, (dict, list, tuple)):
+                out[k] = _scale_fonts(v, scale, in_font=k.endswith("font"))
+            else:
+                out[k] = v
+        return out
+    if isinstance(node, (list, tuple)) and node and isinstance(node[0], dict):
+        return [_scale_fonts(v, scale) for v in node]
+    return node

@@ -6,7 +6,8 @@ chart in the browser. This small component keeps one <div> per figure and hands 
 to `Plotly.react`, which updates it in place. Several figures travel in one element: each element
 of a redraw costs the server a message of its own. plotly.js comes from the installed plotly
 package, served by Streamlit's static file serving (.streamlit/config.toml) from static/. Text
-colour and font follow the page, so the charts read in the light and the dark theme.
+colour and font follow the page, so the charts read in the light and the dark theme; the plotly
+config and screen layout are every chart's (mnist37.figures.for_screen, pages.ui.charts).
 """
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from pathlib import Path
 import numpy as np
 import plotly
 import streamlit as st
+
+from mnist37 import figures
+from pages.ui.present import font_scale
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -66,21 +70,41 @@ export default function(component) {
     const cap = document.createElement('div'); cap.className = 'live-caption';
     cell.append(plot, cap); grid.appendChild(cell);
   }
-  const style = getComputedStyle(parentElement);
+  const figs = spec.figs.map(f => JSON.stringify(f));
   const grid_ = {gridcolor: 'rgba(128,128,128,0.25)', zerolinecolor: 'rgba(128,128,128,0.4)', ticks: ''};
-  loadPlotly().then(P => spec.figs.forEach((fig, i) => {
-    const cell = grid.children[i], div = cell.firstChild, cap = cell.lastChild;
-    const layout = Object.assign({}, fig.layout);
-    layout.font = Object.assign({family: style.fontFamily, color: style.color, size: 12}, layout.font || {});
-    for (const k of Object.keys(layout)) {
-      if (/^[xy]axis\\d*$/.test(k)) layout[k] = Object.assign({}, grid_, layout[k]);
-    }
-    if (!layout.xaxis) layout.xaxis = grid_;
-    if (!layout.yaxis) layout.yaxis = grid_;
-    div.style.height = (layout.height || 350) + 'px';
-    if (cap.innerHTML !== (spec.captions[i] || '')) cap.innerHTML = spec.captions[i] || '';
-    P.react(div, fig.data, layout, {displayModeBar: false, responsive: true, staticPlot: !!spec.static});
-  }));
+  // Text takes the page's colour and font, so it reads in the light and the dark theme. A figure
+  // is redrawn only when it or the page's look changed: a settings change that leaves the charts
+  // as they were costs the browser nothing.
+  const paint = () => {
+    const style = getComputedStyle(parentElement), look = style.color + '|' + style.fontFamily;
+    loadPlotly().then(P => spec.figs.forEach((fig, i) => {
+      const cell = grid.children[i], div = cell.firstChild, cap = cell.lastChild;
+      if (cap.innerHTML !== (spec.captions[i] || '')) cap.innerHTML = spec.captions[i] || '';
+      const drawn = look + '|' + !!spec.static + '|' + figs[i];
+      if (div.__mnist37Drawn === drawn) return;
+      div.__mnist37Drawn = drawn;
+      const layout = Object.assign({}, fig.layout);
+      layout.font = Object.assign({family: style.fontFamily, color: style.color, size: 12}, layout.font || {});
+      for (const k of Object.keys(layout)) {
+        if (/^[xy]axis\\d*$/.test(k)) layout[k] = Object.assign({}, grid_, layout[k]);
+      }
+      if (!layout.xaxis) layout.xaxis = grid_;
+      if (!layout.yaxis) layout.yaxis = grid_;
+      const traces = fig.data.map(t => t.text || t.texttemplate
+        ? Object.assign({}, t, {textfont: Object.assign({color: style.color}, t.textfont || {})}) : t);
+      div.style.height = (layout.height || 350) + 'px';
+      P.react(div, traces, layout, Object.assign({responsive: true, staticPlot: !!spec.static}, spec.config));
+    }));
+    return look;
+  };
+  let look = paint();
+  // Streamlit's theme can change without a rerun (its settings menu): follow it.
+  clearInterval(parentElement.__mnist37Watch);
+  parentElement.__mnist37Watch = setInterval(() => {
+    const style = getComputedStyle(parentElement);
+    if (style.color + '|' + style.fontFamily !== look) look = paint();
+  }, 1000);
+  return () => clearInterval(parentElement.__mnist37Watch);
 }
 """
 
@@ -109,5 +133,6 @@ def live_charts(figs: list[dict], captions: list[str], key: str, static: bool = 
     """Draw the figures (plain plotly dicts) in one element under `key`, each with its caption
     (markdown: bold, italic, code); later calls with the same key update the same charts in place.
     `static` draws pictures without hover (cheaper for the browser while they change)."""
-    spec = {"figs": figs, "captions": [caption_html(c) for c in captions], "static": static}
+    spec = {"figs": [figures.for_screen(f, font_scale()) for f in figs], "config": figures.CONFIG,
+            "captions": [caption_html(c) for c in captions], "static": static}
     _component(data={"spec": json.dumps(spec, default=_plain, separators=(",", ":"))}, key=key)

@@ -7,7 +7,7 @@ PRESENTATION = "presentation"  # session_state key of the presentation-mode togg
 PRESENT_PARAM = "present"  # ?present=1 opens the app in presentation mode
 
 # Everything Streamlit draws is sized in rem, so a larger root font scales text, widgets and
-# spacing together; figures get taller through fig_height.
+# spacing together; figures get taller through fig_height and their text larger through font_scale.
 PRESENTATION_CSS = """<style>
 html { font-size: 22px; }
 [data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }
@@ -32,3 +32,8 @@ def presentation_toggle() -> None:
 def fig_height(base: int) -> int:
     """A figure's height, larger in presentation mode."""
     return int(base * 1.4) if is_presentation() else base
+
+
+def font_scale() -> float:
+    """How much larger figure text is than usual: as much as the page's text (22 px for 16)."""
+    return 22 / 16 if is_presentation() else 1.0

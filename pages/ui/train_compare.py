@@ -12,6 +12,7 @@ from mnist37.config import LR_GRID
 from mnist37.runs import Run, RunHistory, describe
 from mnist37.sweep import best
 from mnist37.train import Trainer
+from pages.ui.charts import chart
 from pages.ui import jobs
 from pages.ui.data import get_dataset
 from pages.ui.present import fig_height
@@ -40,8 +41,7 @@ def runs_section(t: Trainer) -> None:
     now = None  # the run in progress, bold; a finished run is already the last one kept
     if t.epoch > 0 and not t.finished:
         now = (f"now: {describe(t.cfg)}", Run.from_trainer(t, threshold=get_config().threshold).valid_accuracy)
-    st.plotly_chart(figures.runs_curves([(r.label, r.valid_accuracy) for r in runs], now, height=fig_height(300)),
-                    key="runs_fig", config={"displayModeBar": False})
+    chart(figures.runs_curves([(r.label, r.valid_accuracy) for r in runs], now, height=fig_height(300)), key="runs_fig")
     st.dataframe(runs.rows(), hide_index=True, key="runs_table",
                  column_config={"valid accuracy": st.column_config.NumberColumn(format="percent")})
     st.caption(f"Your last {len(runs)} finished or reset runs (up to {runs.runs.maxlen}), best {max(acc):.1%}. "
@@ -66,10 +66,9 @@ def sweep_section() -> None:
                        f"Training at {len(LR_GRID)} learning rates")
     if runs is None:
         return
-    st.plotly_chart(figures.sweep_plot([r.lr for r in runs], [r.valid_accuracy for r in runs],
-                                       [r.valid_loss for r in runs], [r.diverged for r in runs],
-                                       "mnist_loss" if cfg.loss == "mnist" else "cross-entropy", current_lr=cfg.lr,
-                                       height=fig_height(300)), key="sweep_fig", config={"displayModeBar": False})
+    chart(figures.sweep_plot([r.lr for r in runs], [r.valid_accuracy for r in runs], [r.valid_loss for r in runs],
+                             [r.diverged for r in runs], "mnist_loss" if cfg.loss == "mnist" else "cross-entropy",
+                             current_lr=cfg.lr, height=fig_height(300)), key="sweep_fig")
     top = best(runs)
     diverged = [f"{r.lr:g}" for r in runs if r.diverged]
     st.caption((f"Best: lr {top.lr:g}, {top.valid_accuracy:.1%}. " if top else "")
