@@ -12,8 +12,9 @@ from mnist37.model import other_digit
 from mnist37.config import spec
 from mnist37.fool import fool
 from pages.ui.charts import chart
+from pages.ui.layout import wrapper, wrapping_columns
 from pages.ui.links import sync_url
-from pages.ui.present import fig_height
+from pages.ui.present import fig_height, is_presentation
 from pages.ui.routing import route_through_app
 from pages.ui.session import current_model, seed_widget, update_config
 
@@ -55,10 +56,10 @@ def read_canvas():
     result = st_canvas(stroke_width=st.session_state[BRUSH], stroke_color="#FFFFFF",
                        background_color="#000000", height=280, width=280, drawing_mode="freedraw",
                        return_image_data=True, key=f"{CANVAS}_{st.session_state.get(CANVAS_N, 0)}")
-    brush, clear = st.columns([1.7, 1], vertical_alignment="bottom")
-    brush.slider("Brush width (px)", 4, 60, key=BRUSH,
-                 help="MNIST's strokes are about a tenth of the digit's height: 20-30 px here.")
-    clear.button("Clear", on_click=clear_canvas, icon=":material/delete:", help="Start again on an empty canvas")
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        st.slider("Brush width (px)", 4, 60, key=BRUSH,
+                  help="MNIST's strokes are about a tenth of the digit's height: 20-30 px here.")
+        st.button("Clear", on_click=clear_canvas, icon=":material/delete:", help="Start again on an empty canvas")
     return result.image_data
 
 
@@ -80,12 +81,25 @@ def terms_text(cs, sign: str) -> str:
     return " · ".join(f"{sign}{i + 1} ({c.row},{c.col}) {c.value:+.2f}" for i, c in enumerate(cs)) or "none"
 
 
+def input_width() -> int:
+    """The input block's width in px: the 280 px canvas with its frame, and room for the three
+    numbers in one row (their text is larger in presentation mode)."""
+    return 360 if is_presentation() else 300
+
+
 @st.fragment
 def draw_and_predict() -> None:
-    """Canvas (or upload) → 28×28 → x·w → Σ + bias → sigmoid → decision, rerun alone on each stroke."""
+    """Canvas (or upload) → 28×28 → x·w → Σ + bias → sigmoid → decision, rerun alone on each stroke.
+
+    Three blocks in a row that wraps where the screen is narrow (a phone, a tablet with the
+    sidebar open): the input with the numbers right under it, so the Decision is never far from
+    the drawing; what the model sees and x·w (① ②); the sum and the sigmoid (③)."""
     model = current_model()
     seed_widget("threshold")
-    left, mid, right = st.columns([0.37, 0.27, 0.36], gap="small")
+    threshold = float(st.session_state["threshold"])
+    with st.container(horizontal=True, gap="small", key="draw_row"):
+        left = st.container(width=input_width(), key="draw_left")
+        mid, right = st.container(key="draw_mid"), st.container(key="draw_right")
     with left:
         source = st.segmented_control("Input", [DRAW, UPLOAD_IMAGE], default=DRAW, key=SOURCE,
                                       label_visibility="collapsed") or DRAW
@@ -95,34 +109,34 @@ def draw_and_predict() -> None:
             prep = pp.preprocess(rgba) if rgba is not None else None
         else:
             prep, error = read_upload()
-    threshold = float(st.session_state["threshold"])
-    inf = infer(prep.x, model.weights, model.bias, threshold, model.positive) if prep is not None else None
-    up, down = top_contributions(prep.x, model.weights, k=3) if prep is not None else ([], [])
-
-    with right:  # laid out top to bottom, but filled numbers first: the Decision shows before the figures
-        sum_box, sigmoid_box, metrics_box = st.container(), st.container(), st.container()
+        numbers = st.container(horizontal=True, gap="small")  # filled first: the Decision shows before the figures
         t = spec("threshold")
         st.slider("④ Threshold on the logit", float(t["min"]), float(t["max"]), step=0.1, key="threshold",
                   on_change=save_threshold,
                   help=f"Decide {model.positive} when logit > threshold (0 ⇔ probability 0.5). "
                        "The same setting as on the Train page.")
+    inf = infer(prep.x, model.weights, model.bias, threshold, model.positive) if prep is not None else None
+    up, down = top_contributions(prep.x, model.weights, k=3) if prep is not None else ([], [])
+
     if inf is not None:
-        c1, c2, c3 = metrics_box.columns([1.05, 1.05, 0.9])
-        c1.metric("Logit", f"{inf.logit:+.2f}", help="Σ x·w + bias")
-        c2.metric("Probability", probability_text(inf.probability),
-                  help=f"sigmoid(logit): the model's probability that this is a {model.positive}")
-        c3.metric("Decision", str(inf.decision),
-                  help=f"{model.positive} if logit > threshold ({threshold:g}), else {inf.negative}")
-        plus, minus = inf.sums()
-        # shown to 2 decimals so that they add up to the logit shown (each within 0.015 of the exact sum)
-        plus, bias = round(plus, 2), round(inf.bias, 2)
-        minus = round(round(inf.logit, 2) - plus - bias, 2)
-        n_up, n_down = inf.n_pushing
-        sum_box.markdown(
-            f"③ **Σ x·w + bias = logit**  \n:blue[**{plus:+.2f}**] ({n_up} pixels toward {inf.positive}) "
-            f":red[**{minus:+.2f}**] ({n_down} toward {inf.negative}) **{bias:+.2f}** (bias) "
-            f"= **{inf.logit:+.2f}**")
-        sum_box.caption(f"Largest x·w at (row, col): {terms_text(up, '▲')}  \n{terms_text(down, '▼')}")
+        numbers.metric("Logit", f"{inf.logit:+.2f}", help="Σ x·w + bias", width="content")
+        numbers.metric("Probability", probability_text(inf.probability), width="content",
+                       help=f"sigmoid(logit): the model's probability that this is a {model.positive}")
+        numbers.metric("Decision", str(inf.decision), width="content",
+                       help=f"{model.positive} if logit > threshold ({threshold:g}), else {inf.negative}")
+    with right:
+        if inf is not None:
+            plus, minus = inf.sums()
+            # shown to 2 decimals so that they add up to the logit shown (each within 0.015 of the exact sum)
+            plus, bias = round(plus, 2), round(inf.bias, 2)
+            minus = round(round(inf.logit, 2) - plus - bias, 2)
+            n_up, n_down = inf.n_pushing
+            st.markdown(
+                f"③ **Σ x·w + bias = logit**  \n:blue[**{plus:+.2f}**] ({n_up} pixels toward {inf.positive}) "
+                f":red[**{minus:+.2f}**] ({n_down} toward {inf.negative}) **{bias:+.2f}** (bias) "
+                f"= **{inf.logit:+.2f}**")
+            st.caption(f"Largest x·w at (row, col): {terms_text(up, '▲')}  \n{terms_text(down, '▼')}")
+        sigmoid_box = st.container()  # filled last, after the figures of the middle block
 
     with mid:
         if prep is None:
@@ -151,7 +165,7 @@ def draw_and_predict() -> None:
 def fool_view(x, model, threshold: float) -> None:
     """The pixels to add or erase, fewest first, that carry the logit across the threshold."""
     f = fool(x, model.weights, model.bias, threshold, model.positive)
-    left, right = st.columns([1, 2], vertical_alignment="center")
+    left, right = wrapping_columns("draw_fool_row", [(1, 12), (2, 14)], vertical_alignment="center")
     chart(figures.fool_overlay(x, f.changes, height=fig_height(240)), key="draw_fool", box=left)
     if f.flipped:
         n_add = sum(c.add for c in f.changes)
@@ -171,9 +185,12 @@ def weights_figure(weights, positive: int, height: int):
     return figures.weight_thumbnail(weights, positive, height=height)
 
 
-# The whole chain should fit one 1280×800 projector screen: less empty space above the title.
-st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 2.5rem; } "
-        "[data-testid='stMetricValue'] { font-size: 1.7rem; }</style>")
+# The whole chain should fit one 1280×800 projector screen: less empty space above the title
+# (presentation mode sets its own). The two figure blocks keep a readable width: narrower than
+# that, they wrap onto a row of their own.
+st.html("<style>" + ("" if is_presentation() else "[data-testid='stMainBlockContainer'] { padding-top: 2.5rem; } ")
+        + "[data-testid='stMetricValue'] { font-size: 1.7rem; } "
+        f"{wrapper('draw_mid')} {{ min-width: 10rem; }} {wrapper('draw_right')} {{ min-width: 17rem; }}</style>")
 route_through_app()  # before anything is drawn
 st.title("Draw a digit, follow it to a decision")
 st.markdown(

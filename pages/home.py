@@ -9,6 +9,7 @@ from mnist37.inference import infer, probability_relation
 from mnist37.model import other_digit
 from pages.ui.charts import chart
 from pages.ui.data import dataset_or_stop, default_model, get_dataset
+from pages.ui.layout import wrapping_columns
 from pages.ui.present import fig_height, is_presentation
 from pages.ui.routing import route_through_app
 from pages.ui.session import current_model, get_config
@@ -54,7 +55,7 @@ inf = infer(x, model.weights, model.bias, thr, pos)  # the Draw page's inference
 logit, p, decision = inf.logit, inf.probability, inf.decision
 
 h = fig_height(230)
-cols = st.columns(5, gap="medium")
+cols = wrapping_columns("home_path", [(1, 11)] * 5)  # five in a row, or fewer to a row on a narrow screen
 with cols[0]:
     st.markdown("**1 · pixels**")
     chart(figures.digit_image(x, height=h), key="home_pixels")
@@ -97,7 +98,7 @@ with st.expander(f"Why does logit > 0 mean \"{pos}\"?", expanded=True):
         f"same training learns the mirror image: the weights' colours flip.")
     flip = st.radio("Label 1 stands for", (3, 7), index=(3, 7).index(pos), horizontal=True, key="home_positive")
     fw, fb, facc = flip_model(flip)
-    a, b = st.columns([3, 2])
+    a, b = wrapping_columns("home_flip_row", [(3, 16), (2, 12)])
     chart(figures.weight_heatmap(fw, flip, f"trained with label 1 = {flip}", height=fig_height(300)), key="home_flip",
           box=a)
     b.metric("bias", f"{fb:+.3f}")
@@ -113,7 +114,7 @@ with st.expander("Why is accuracy about 50 % before training?", expanded=open_al
         f"And the validation set is {share:.0%} {pos}s, so guessing gets about half right.")
     seed = st.slider("Seed of the random initial weights", 0, 99, 42, key="home_seed")
     acc = random_accuracy(seed, cfg.source, pos)
-    st.metric("validation accuracy with random weights, before training", f"{acc:.1%}",
+    st.metric("validation accuracy with random weights", f"{acc:.1%}", help="Before any training",
               delta=f"{(acc - 0.5) * 100:+.1f} points from a coin flip", delta_color="off")
 
 with st.expander("Does a non-zero threshold still work?", expanded=open_all):
@@ -124,7 +125,7 @@ with st.expander("Does a non-zero threshold still work?", expanded=open_all):
     t = st.select_slider("Threshold on the logit", options=[-8, -4, -2, -1, 0, 1, 2, 4, 8], value=4,
                          key="home_threshold")
     r = threshold_demo(float(t))
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3 = wrapping_columns("home_threshold_row", [(1, 13)] * 3)
     c1.metric(f"default model at threshold {t}", f"{r['default']:.1%}")
     c2.metric(f"… with its bias {t:+d}", f"{r['default_shifted']:.1%}")
     c3.metric(f"trained for threshold {t}", f"{r['trained']:.1%}",

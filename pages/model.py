@@ -14,6 +14,7 @@ from mnist37.train import Trainer
 from pages.ui import jobs
 from pages.ui.charts import chart
 from pages.ui.data import dataset_or_stop, get_dataset
+from pages.ui.layout import wrapping_columns
 from pages.ui.present import fig_height, is_presentation
 from pages.ui.routing import route_through_app
 from pages.ui.session import TRAINER, UPLOADED, current_model, get_config
@@ -44,7 +45,7 @@ def run_for_history(cfg: TrainConfig) -> tuple[Trainer | None, str]:
 # --- sections --------------------------------------------------------------------------------------
 def weights_section(model: Model, cfg: TrainConfig, acc: float) -> None:
     st.subheader("784 weights and a bias")
-    left, right = st.columns([3, 2], gap="large")
+    left, right = wrapping_columns("model_weights_row", [(3, 18), (2, 14)], gap="large")
     with left:
         chart(figures.weight_heatmap(model.weights, model.positive, height=fig_height(420)), key="weights_fig")
     with right:
@@ -81,7 +82,7 @@ def baseline_section(trainer: Trainer | None, cfg: TrainConfig, lin: float) -> N
     st.markdown("Before any learning, the lesson averages every training 3 into an *ideal 3* and every "
                 "7 into an *ideal 7*, and calls a digit a 3 when it is closer to the ideal 3 "
                 "(`mnist_distance`: the mean absolute pixel difference).")
-    c1, c2, c3 = st.columns([1, 1, 1.2])
+    c1, c2, c3 = wrapping_columns("model_baseline_row", [(1, 9), (1, 9), (1.2, 15)])
     chart(figures.digit_image(base.mean3, "mean 3", height=fig_height(240)), key="mean3_fig", box=c1)
     chart(figures.digit_image(base.mean7, "mean 7", height=fig_height(240)), key="mean7_fig", box=c2)
     c3.metric("pixel similarity: validation accuracy", f"{base.accuracy:.1%}")
@@ -97,7 +98,7 @@ def baseline_section(trainer: Trainer | None, cfg: TrainConfig, lin: float) -> N
     w, _ = trainer.params()
     learned = w - trainer.snapshots[0][0]
     r = baseline.similarity(learned, diff)
-    d1, d2 = st.columns(2)
+    d1, d2 = wrapping_columns("model_learned_row", [(1, 16), (1, 16)])
     chart(figures.diverging_heatmap(diff, pos, f"mean {pos} − mean {other_digit(pos)}", name="difference",
                                     height=fig_height(320)), key="diff_fig", box=d1)
     chart(figures.weight_heatmap(learned, pos, "what training added: weights − initial weights",
@@ -118,7 +119,7 @@ def losses_section(cfg: TrainConfig) -> None:
     if res is None:
         return
     chart(figures.loss_comparison(res, height=fig_height(300)), key="loss_fig")
-    a, b, c = st.columns(3)
+    a, b, c = wrapping_columns("model_losses_row", [(1, 15)] * 3)
     a.metric("final accuracy, mnist_loss", f"{res['mnist']['accuracy']:.1%}")
     b.metric("final accuracy, binary cross-entropy", f"{res['bce']['accuracy']:.1%}",
              delta=f"{(res['bce']['accuracy'] - res['mnist']['accuracy']) * 100:+.1f} points")
@@ -157,16 +158,16 @@ def download_section(model: Model) -> None:
     st.markdown("The whole model fits in a 4 KB file. Download it, open the CSV in a spreadsheet (28 rows "
                 "of 28 weights: the picture above as numbers), or load a weights file back: the Draw "
                 "page then uses it.")
-    c1, c2, c3 = st.columns(3)
-    c1.download_button("Weights (.pt, torch)", wio.to_bytes(np.array(model.weights), model.bias, model.cfg),
-                       file_name="mnist37_weights.pt", mime="application/octet-stream", key="dl_pt",
-                       help="torch.save of {'weights' (784, 1), 'bias' (1,), 'config'}; "
-                            "load with torch.load(path, weights_only=True)")
-    c2.download_button("Weights (.npz, numpy)", wio.to_npz(model.weights, model.bias),
-                       file_name="mnist37_weights.npz", mime="application/octet-stream", key="dl_npz")
-    c3.download_button("Weights (28×28 .csv)", wio.to_csv(model.weights), file_name="mnist37_weights.csv",
-                       mime="text/csv", key="dl_csv", help="the bias is not in the CSV: it is "
-                                                           f"{model.bias:+.6f}")
+    row = st.container(horizontal=True)  # three buttons in a row, wrapping on a narrow screen
+    row.download_button("Weights (.pt, torch)", wio.to_bytes(np.array(model.weights), model.bias, model.cfg),
+                        file_name="mnist37_weights.pt", mime="application/octet-stream", key="dl_pt",
+                        help="torch.save of {'weights' (784, 1), 'bias' (1,), 'config'}; "
+                             "load with torch.load(path, weights_only=True)")
+    row.download_button("Weights (.npz, numpy)", wio.to_npz(model.weights, model.bias),
+                        file_name="mnist37_weights.npz", mime="application/octet-stream", key="dl_npz")
+    row.download_button("Weights (28×28 .csv)", wio.to_csv(model.weights), file_name="mnist37_weights.csv",
+                        mime="text/csv", key="dl_csv", help="the bias is not in the CSV: it is "
+                                                            f"{model.bias:+.6f}")
 
 
 def upload_section() -> None:

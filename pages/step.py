@@ -18,6 +18,7 @@ from mnist37.sgd_step import overshoot, preview, state_key, take
 from mnist37.config import LR_GRID, spec
 from pages.ui.charts import chart
 from pages.ui.clicks import Clicks
+from pages.ui.layout import wrapping_columns
 from pages.ui.present import fig_height
 from pages.ui.routing import route_through_app
 from pages.ui.session import get_config, holding_trainer, pause, seed_widget, set_config
@@ -104,7 +105,7 @@ pos, other = cfg.positive, other_digit(cfg.positive)
 loss_name = {"mnist": "mnist_loss", "bce": "cross-entropy"}[cfg.loss]
 
 drawn = clicks.draw()
-m = st.columns([1, 1, 1, 1.3])
+m = wrapping_columns("step_numbers", [(1, 7), (1, 8), (1, 8), (1.3, 10)], vertical_alignment="center")
 m[0].metric("Step", f"{step}", help="Mini-batch steps the session's model has taken (the Train page's Step)")
 m[1].metric("Loss before", f"{p.loss_before:.4f}", help=f"{loss_name} of this mini-batch with the weights as they are")
 m[2].metric("Loss after", f"{p.loss_after:.4f}", delta=f"{p.loss_after - p.loss_before:+.4f}",
@@ -125,7 +126,7 @@ elif why := overshoot(p):
 
 st.subheader("1 · The mini-batch and its predictions")
 chart(figures.batch_strip(p.images, p.right, p.targets, p.logits, pos), key="step_batch")
-a, b = st.columns([1, 1])
+a, b = wrapping_columns("step_batch_row", [(1, 16), (1, 16)])
 with a:
     code(BATCH_CODE.format(pos=pos))
 with b:
@@ -135,7 +136,7 @@ with b:
                f"for its logit and probability.")
 
 st.subheader("2 · The loss, and its gradient")
-a, b = st.columns([1, 1.1])
+a, b = wrapping_columns("step_grad_row", [(1, 16), (1.1, 16)])
 with a:
     chart(figures.gradient_map(p.weights_grad, height=fig_height(330)), key="step_grad")
 with b:
@@ -146,7 +147,7 @@ with b:
                f"gradient: **{p.bias_grad:+.6f}**.")
 
 st.subheader("3 · The step")
-a, b = st.columns([1, 1.1])
+a, b = wrapping_columns("step_update_row", [(1, 16), (1.1, 16)])
 with a:
     chart(figures.update_map(p.update, pos, height=fig_height(330)), key="step_update")
 with b:
@@ -171,7 +172,7 @@ st.caption(f"The weights before and after, on one scale. The loss on this batch 
                                       "uphill, past the bottom: a smaller learning rate would go down."))
 
 st.subheader("4 · Which digits teach? mnist_loss against cross-entropy")
-a, b = st.columns([1.6, 1])
+a, b = wrapping_columns("step_sizes_row", [(1.6, 18), (1, 14)])
 with a:
     chart(figures.gradient_sizes(p.margin, p.grad_mnist, p.grad_bce, height=fig_height(320)), key="step_sizes")
 with b:

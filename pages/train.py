@@ -91,10 +91,11 @@ def apply(cfg: TrainConfig, values: dict) -> None:
 
 route_through_app()  # before anything is drawn
 st.title("Train: watch the model learn")
-st.markdown(
-    "Press **Train** and watch 784 random weights and a bias become a 3-vs-7 detector, one mini-batch "
-    "at a time: the loss falls, accuracy climbs from about 50 %, and the weights take the shape of the "
-    "digits. Drag the learning rate or the threshold while it runs.")
+if not is_presentation():  # on a projector the teacher says it, and the charts need the room
+    st.markdown(
+        "Press **Train** and watch 784 random weights and a bias become a 3-vs-7 detector, one mini-batch "
+        "at a time: the loss falls, accuracy climbs from about 50 %, and the weights take the shape of the "
+        "digits. Drag the learning rate or the threshold while it runs.")
 
 cfg = get_config()
 apply(cfg, controls(cfg))
@@ -114,19 +115,20 @@ running = bool(st.session_state.get(RUNNING)) and (not trainer.finished or EPOCH
 st.session_state[RUNNING] = running
 
 record, drawn = buttons.record, buttons.draw()  # one click, one action (see pages.ui.clicks)
-b = st.columns([1.2, 1, 1, 1, 3.5], vertical_alignment="center")
-b[0].button("Pause" if running else "Train", key="train_button", type="primary", on_click=record,
-            args=("pause" if running else "train", drawn), width="stretch",
-            help="Run the lesson's training loop, redrawing as it goes")
-b[1].button("Step", key="step_button", on_click=record, args=("step", drawn), width="stretch",
-            help="Train on one mini-batch")
-b[2].button("Epoch", key="epoch_button", on_click=record, args=("epoch", drawn), width="stretch",
-            help="Train one epoch")
-b[3].button("Reset", key="reset_button", on_click=record, args=("reset", drawn), width="stretch",
-            help="Fresh random weights from the seed")
-with b[4]:
-    st.toggle("Show what training changed", key=CHANGE, help="The weights minus the random ones they started from")
-    st.page_link("pages/step.py", label="One step, up close: the gradient and -lr × grad", icon=":material/footprint:")
+with st.container(horizontal=True, vertical_alignment="center", key="train_buttons"):  # wraps on a narrow screen
+    st.button("Pause" if running else "Train", key="train_button", type="primary", on_click=record,
+              args=("pause" if running else "train", drawn),
+              help="Run the lesson's training loop, redrawing as it goes")
+    st.button("Step", key="step_button", on_click=record, args=("step", drawn), help="Train on one mini-batch")
+    st.button("Epoch", key="epoch_button", on_click=record, args=("epoch", drawn), help="Train one epoch")
+    st.button("Reset", key="reset_button", on_click=record, args=("reset", drawn),
+              help="Fresh random weights from the seed")
+    with st.container(width="content", gap=None):
+        st.toggle("Show what training changed", key=CHANGE,
+                  help="The weights minus the random ones they started from")
+        if not is_presentation():  # the sidebar links to it too
+            st.page_link("pages/step.py", label="One step, up close: the gradient and -lr × grad",
+                         icon=":material/footprint:")
 if trainer.data.notice:
     st.info(trainer.data.notice)
 if NOTICE in st.session_state:

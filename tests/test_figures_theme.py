@@ -33,8 +33,8 @@ def every_figure():
         "sigmoid": figures.sigmoid_decision(2.5, 0.0, 3),
         "threshold view": figures.threshold_view(z, pos, 1.0, 3, sweep, np.linspace(0.5, 0.9, 41), span=10.0),
         "confusion": figures.confusion_matrix({"tp": 10, "fn": 2, "fp": 3, "tn": 9}, 3, 0.0),
-        "learning curves": figures.learning_curves(list(np.linspace(1, 0.2, 50)), [10, 20], [0.5, 0.4],
-                                                   [0.5, 0.8, 0.9], [0.5, 0.82, 0.91], "mnist_loss"),
+        "loss curves": figures.loss_curves(list(np.linspace(1, 0.2, 50)), [10, 20], [0.5, 0.4], "mnist_loss"),
+        "accuracy curves": figures.accuracy_curves([0.5, 0.8, 0.9], [0.5, 0.82, 0.91], 0.0),
         "loss comparison": figures.loss_comparison({"mnist": {"history": history}, "bce": {"history": history}}),
         "weights": figures.weight_heatmap(W, 3),
         "weights live": figures.weight_heatmap_live(W, 3),
@@ -127,7 +127,7 @@ def test_zero_on_the_diverging_scale_is_the_page_itself():
 
 def test_for_screen_turns_off_drag_zoom_and_scales_every_text_size():
     fig = figures.sigmoid_decision(2.5, 0.0, 3)
-    assert for_screen(figures.learning_curves([1.0], [1], [0.5], [0.5], [0.5]))["layout"]["dragmode"] is False
+    assert for_screen(figures.loss_curves([1.0], [1], [0.5]))["layout"]["dragmode"] is False
     big = for_screen(fig, 1.5)
     assert big["layout"]["dragmode"] is False and big["layout"]["font"]["size"] == 18
     sizes = [a["font"]["size"] for a in big["layout"]["annotations"]]

@@ -58,15 +58,18 @@ def validated(fig: go.Figure | dict) -> Spec:
 def test_learning_curves(trained):
     losses = list(np.linspace(1, 0.1, 1000))
     acc = EpochAccuracy(trained, 0.0).update()
-    spec = validated(figures.learning_curves(losses, [7, 14, 21], [0.3, 0.2, 0.1], acc.train, acc.valid,
-                                             "mnist_loss", max_points=300))
-    train, valid, train_acc, valid_acc = spec.data
+    spec = validated(figures.loss_curves(losses, [7, 14, 21], [0.3, 0.2, 0.1], "mnist_loss", max_points=300))
+    train, valid = spec.data
     assert len(train.x) == 300  # thinned
     assert list(valid.x) == [7, 14, 21]
-    assert list(valid_acc.x) == [0, 1, 2, 3] and valid_acc.xaxis == "x2"
-    assert list(valid_acc.y) == pytest.approx(acc.valid)
     assert spec.layout.yaxis.title.text == "mnist_loss"
-    validated(figures.learning_curves([], [], [], [0.5], [0.5]))  # before the first step
+    spec = validated(figures.accuracy_curves(acc.train, acc.valid, 0.5))
+    train_acc, valid_acc = spec.data
+    assert list(valid_acc.x) == [0, 1, 2, 3]
+    assert list(valid_acc.y) == pytest.approx(acc.valid)
+    assert spec.layout.yaxis.title.text == "accuracy (threshold 0.5)"
+    validated(figures.loss_curves([], [], []))  # before the first step
+    validated(figures.accuracy_curves([0.5], [0.5]))
 
 
 def test_threshold_view_counts_every_finite_logit_and_marks_the_threshold():

@@ -29,10 +29,10 @@ def test_live_charts_keep_their_identity_and_take_new_figures():
     id_before, before, captions = live_charts(at)
     at.button(key="step_button").click().run()
     id_after, after, _ = live_charts(at)
-    assert id_before == id_after and len(before) == len(after) == len(captions) == 4
-    assert [f["data"][0]["type"] for f in after] == ["scatter", "heatmap", "bar", "heatmap"]
-    assert before[1]["data"] != after[1]["data"]  # the weights moved
-    assert "<b>The 784 weights</b>" in captions[1]
+    assert id_before == id_after and len(before) == len(after) == len(captions) == 5
+    assert [f["data"][0]["type"] for f in after] == ["scatter", "scatter", "heatmap", "bar", "heatmap"]
+    assert before[2]["data"] != after[2]["data"]  # the weights moved
+    assert "<b>The 784 weights</b>" in captions[2]
 
 
 def train_to_end(at, timeout: float = 60.0) -> None:
@@ -86,7 +86,7 @@ def test_page_runs_at_the_lessons_defaults():
     assert at.selectbox(key="source").value == d.source
     assert at.toggle(key="fit_threshold").value is False
     assert {"Train", "Step", "Epoch", "Reset"} <= set(labels(at))
-    assert len(live_charts(at)[1]) == 4
+    assert len(live_charts(at)[1]) == 5
     assert len(at.expander) >= 3  # the lesson's code for each view
     assert any("sigmoid(0) = **0.500**" in c.value for c in at.caption)
 
@@ -394,7 +394,7 @@ def test_the_confusion_matrix_follows_the_threshold_and_agrees_with_the_accuracy
     at.button(key="epoch_button").click().run()
     for threshold in (0.0, 2.5):
         at.slider(key="threshold").set_value(threshold).run()
-        conf = live_charts(at)[1][3]
+        conf = live_charts(at)[1][4]
         counts = [[int(t.split("</b>")[0][3:]) for t in row] for row in conf["data"][0]["text"]]
         (tp, fn), (fp, tn) = counts
         assert tp + fn + fp + tn == 420

@@ -1,4 +1,5 @@
-"""Curves over training: loss and accuracy per step and per epoch, and two losses side by side."""
+"""Curves over training: loss per step and per epoch, accuracy per epoch (two figures, which sit side
+by side or one above the other as the screen allows), and two losses side by side."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,46 +8,50 @@ import plotly.graph_objects as go
 from .style import BCE_COLOUR, MNIST_COLOUR, TRAIN_COLOUR, VALID_COLOUR, _f32, _fast, _layout
 
 
-def learning_curves(step_loss, epoch_steps, valid_loss, train_accuracy, valid_accuracy,
-                    loss_name: str = "loss", threshold: float = 0.0, max_points: int = 300,
-                    max_markers: int = 41, height: int = 260) -> dict:
-    """Two panels. Left: train loss per step (thinned to `max_points` means when longer) and valid
-    loss per epoch, against the step. Right: train and valid accuracy per epoch (read at
-    `threshold`), starting at epoch 0 = the random weights. Per-epoch points get markers while
-    there are at most `max_markers` of them (the lesson's 20 epochs); a long run draws lines only:
-    hundreds of markers are clutter, and each is an SVG element the browser redraws every time."""
+def _panel(data: list, title: str, x_title: str, y: dict, height: int) -> dict:
+    """One of the two learning-curve panels: its title at the top left, the legend at the top right."""
+    layout = dict(xaxis=dict(title=dict(text=x_title), rangemode="tozero"), yaxis=y,
+                  legend=dict(orientation="h", x=1, xanchor="right", y=1.02, yanchor="bottom"),
+                  annotations=[dict(text=f"<b>{title}</b>", x=0, xref="paper", y=1.02, yref="paper",
+                                    xanchor="left", yanchor="bottom", showarrow=False)])
+    return _fast(data, layout, height)
+
+
+def loss_curves(step_loss, epoch_steps, valid_loss, loss_name: str = "loss", max_points: int = 300,
+                max_markers: int = 41, height: int = 260) -> dict:
+    """Train loss per step (thinned to `max_points` means when longer) and valid loss per epoch,
+    against the step. Per-epoch points get markers while there are at most `max_markers` of them
+    (the lesson's 20 epochs); a long run draws lines only: hundreds of markers are clutter, and
+    each is an SVG element the browser redraws every time."""
     from ..metrics import thin
 
     x, y = thin(step_loss, max_points)
-    epochs = np.arange(len(valid_accuracy), dtype=np.float32)
-    mode = "lines+markers" if len(epochs) <= max_markers else "lines"
+    mode = "lines+markers" if len(epoch_steps) <= max_markers else "lines"
     data = [
-        dict(type="scatter", x=_f32(x), y=_f32(y), mode="lines", name="train", legendgroup="train",
+        dict(type="scatter", x=_f32(x), y=_f32(y), mode="lines", name="train",
              line=dict(color=TRAIN_COLOUR, width=1.5),
              hovertemplate="step %{x:.0f}<br>train loss %{y:.4f} (mini-batch)<extra></extra>"),
         dict(type="scatter", x=_f32(epoch_steps), y=_f32(valid_loss), mode=mode, name="valid",
-             legendgroup="valid", line=dict(color=VALID_COLOUR, width=2), marker=dict(size=5),
-             hovertemplate="step %{x}<br>valid loss %{y:.4f}<extra></extra>"),
+             line=dict(color=VALID_COLOUR, width=2), marker=dict(size=5),
+             hovertemplate="step %{x}<br>valid loss %{y:.4f}<extra></extra>")]
+    return _panel(data, "loss", "step", dict(title=dict(text=loss_name), rangemode="tozero"), height)
+
+
+def accuracy_curves(train_accuracy, valid_accuracy, threshold: float = 0.0, max_markers: int = 41,
+                    height: int = 260) -> dict:
+    """Train and valid accuracy per epoch (read at `threshold`), starting at epoch 0 = the random
+    weights; markers as in `loss_curves`."""
+    epochs = np.arange(len(valid_accuracy), dtype=np.float32)
+    mode = "lines+markers" if len(epochs) <= max_markers else "lines"
+    data = [
         dict(type="scatter", x=_f32(epochs), y=_f32(train_accuracy), mode=mode, name="train",
-             legendgroup="train", showlegend=False, xaxis="x2", yaxis="y2",
              line=dict(color=TRAIN_COLOUR, width=2), marker=dict(size=4, symbol="square"),
              hovertemplate="epoch %{x}<br>train accuracy %{y:.1%}<extra></extra>"),
         dict(type="scatter", x=_f32(epochs), y=_f32(valid_accuracy), mode=mode, name="valid",
-             legendgroup="valid", showlegend=False, xaxis="x2", yaxis="y2",
              line=dict(color=VALID_COLOUR, width=2), marker=dict(size=5),
              hovertemplate="epoch %{x}<br>valid accuracy %{y:.1%}<extra></extra>")]
-    layout = dict(
-        xaxis=dict(domain=[0, 0.44], title=dict(text="step"), rangemode="tozero"),
-        yaxis=dict(title=dict(text=loss_name), rangemode="tozero"),
-        xaxis2=dict(domain=[0.56, 1], anchor="y2", title=dict(text="epoch"), rangemode="tozero"),
-        yaxis2=dict(anchor="x2", title=dict(text=f"accuracy (threshold {threshold:g})"), tickformat=".0%",
-                    range=[0, 1.03]),
-        legend=dict(orientation="h", x=1, xanchor="right", y=1.02, yanchor="bottom"),
-        annotations=[dict(text="<b>loss</b>", x=0, xref="paper", y=1.02, yref="paper", xanchor="left",
-                          yanchor="bottom", showarrow=False),
-                     dict(text="<b>accuracy</b>", x=0.56, xref="paper", y=1.02, yref="paper", xanchor="left",
-                          yanchor="bottom", showarrow=False)])
-    return _fast(data, layout, height)
+    y = dict(title=dict(text=f"accuracy (threshold {threshold:g})"), tickformat=".0%", range=[0, 1.03])
+    return _panel(data, "accuracy", "epoch", y, height)
 
 
 def loss_comparison(results: dict, height: int = 300) -> go.Figure:

@@ -39,10 +39,15 @@ def _serve_plotly_js() -> None:
         os.replace(part, target)
 
 
+# The first two figures share a row, the others three to a row; on a narrower element two to a
+# row, and on a phone one (container queries: the element's own width, sidebar open or not).
 CSS = """
-.live-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 0.5rem 1.5rem; }
-.live-grid > .live-cell:first-child { grid-column: 1 / -1; }
-.live-cell { min-width: 0; }
+.live-root { container-type: inline-size; }
+.live-grid { display: grid; grid-template-columns: repeat(6, minmax(0, 1fr)); gap: 0.5rem 1.5rem; }
+.live-cell { min-width: 0; grid-column: span 2; }
+.live-cell:nth-child(-n+2) { grid-column: span 3; }
+@container (max-width: 960px) { .live-cell { grid-column: span 3; } }
+@container (max-width: 560px) { .live-cell, .live-cell:nth-child(-n+2) { grid-column: 1 / -1; } }
 .live-caption { font-size: 0.875rem; opacity: 0.7; line-height: 1.4; margin: 0.25rem 0 0.75rem 0; }
 """
 
@@ -61,7 +66,8 @@ export default function(component) {
   const spec = JSON.parse(data.spec);
   let grid = parentElement.querySelector('div.live-grid');
   if (!grid) {
-    grid = document.createElement('div'); grid.className = 'live-grid'; parentElement.appendChild(grid);
+    const root = document.createElement('div'); root.className = 'live-root'; parentElement.appendChild(root);
+    grid = document.createElement('div'); grid.className = 'live-grid'; root.appendChild(grid);
   }
   while (grid.children.length > spec.figs.length) grid.lastChild.remove();
   while (grid.children.length < spec.figs.length) {

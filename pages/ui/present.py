@@ -7,10 +7,14 @@ PRESENTATION = "presentation"  # session_state key of the presentation-mode togg
 PRESENT_PARAM = "present"  # ?present=1 opens the app in presentation mode
 
 # Everything Streamlit draws is sized in rem, so a larger root font scales text, widgets and
-# spacing together; figures get taller through fig_height and their text larger through font_scale.
+# spacing together; figures get taller through fig_height and their text larger through
+# font_scale. The space above a page and its title shrink instead, so a 1024x768 projector shows
+# the Train page's buttons, numbers and first charts together.
 PRESENTATION_CSS = """<style>
 html { font-size: 22px; }
-[data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 4rem 2rem 4rem 2rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: 0.75rem; }
+[data-testid="stHeading"] h1 { font-size: 1.9rem; padding: 0 0 0.25rem 0; }
 [data-testid="stCaptionContainer"] { font-size: 0.95rem; }
 </style>"""
 
@@ -29,9 +33,9 @@ def presentation_toggle() -> None:
         st.html(PRESENTATION_CSS)
 
 
-def fig_height(base: int) -> int:
-    """A figure's height, larger in presentation mode."""
-    return int(base * 1.4) if is_presentation() else base
+def fig_height(base: int, present: float = 1.4) -> int:
+    """A figure's height, `present` times larger in presentation mode."""
+    return int(base * present) if is_presentation() else base
 
 
 def font_scale() -> float:

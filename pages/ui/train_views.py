@@ -18,10 +18,11 @@ from mnist37 import figures
 from mnist37.metrics import EpochAccuracy, accuracy_sweep, class_midpoint, confusion, logit_span
 from mnist37.model import accuracy, other_digit
 from mnist37.pacing import PACER
+from pages.ui.layout import wrapping_columns
 from pages.ui.lesson_code import (ACCURACY_CODE, FIT_CODE, HISTOGRAM_CODE, LOSS_CODE, SWEEP_CODE, WEIGHTS_CODE,
                                   lesson_code)
 from pages.ui.live_chart import live_charts
-from pages.ui.present import fig_height
+from pages.ui.present import fig_height, is_presentation
 from pages.ui.session import RUNNING, get_config, get_trainer, holding_trainer
 from pages.ui.train_run import EPOCH_END, FIT_FROM, act, clicks, train_slice
 
@@ -88,9 +89,11 @@ def live_views() -> None:
                help="Mean loss of the last epoch's worth of mini-batches")
     row.metric("Epoch", f"{epoch} / {cfg.epochs}")
     row.metric("Step", f"{step}")
-    st.progress(min(1.0, step / total), text=f"epoch {epoch} of {cfg.epochs} · step {step} of {total}"
-                + (" · finished" if status == "done" else ""))
-    if step == 0:
+    guessing = step == 0 and is_presentation()  # on a projector, one line instead of a box: room for the charts
+    progress = f"epoch {epoch} of {cfg.epochs} · step {step} of {total}" + (" · finished" if status == "done" else "")
+    st.progress(min(1.0, step / total),
+                text="🎲 Random weights: the model is guessing. Press Train." if guessing else progress)
+    if step == 0 and not guessing:
         st.info(f"The weights are random, so the model is guessing: accuracy is about 50 % and the "
                 f"{positive}s and {other}s overlap in the histogram below. Press Train.", icon="🎲")
 
@@ -98,9 +101,10 @@ def live_views() -> None:
     span = logit_span(logits)
     sweep = np.linspace(-span, span, SWEEP_POINTS)
     live_charts([
-        figures.learning_curves(step_loss, [r.step for r in epochs], [r.valid_loss for r in epochs], acc.train,
-                                acc.valid, "mnist_loss" if cfg.loss == "mnist" else "cross-entropy", cfg.threshold,
-                                height=fig_height(260)),
+        figures.loss_curves(step_loss, [r.step for r in epochs], [r.valid_loss for r in epochs],
+                            "mnist_loss" if cfg.loss == "mnist" else "cross-entropy",
+                            height=fig_height(260, present=1.1)),
+        figures.accuracy_curves(acc.train, acc.valid, cfg.threshold, height=fig_height(260, present=1.1)),
         figures.weight_heatmap_live(w - w0 if change else w, positive, height=fig_height(370),
                                     name="change" if change else "weight"),
         figures.threshold_view(logits, targets == 1, cfg.threshold, positive, sweep,
@@ -110,9 +114,9 @@ def live_views() -> None:
                                  height=fig_height(260)),
     ], [
         "**Loss** is what SGD pushes down: measured on each mini-batch while training (so it jumps around) and "
-        "once per epoch on the valid digits, which the model never trains on. **Accuracy** is what we care "
-        "about, but it can't guide SGD: it only changes when a digit crosses the threshold, so its gradient "
-        "is almost always 0.",
+        "once per epoch on the valid digits, which the model never trains on.",
+        "**Accuracy** is what we care about, but it can't guide SGD: it only changes when a digit crosses the "
+        "threshold, so its gradient is almost always 0.",
         f"**The 784 weights** as the 28×28 picture they are. Blue pixels push the logit up (toward {positive}), "
         f"red ones down (toward {other}). The random start (std {cfg.std:g}) hides what SGD adds: switch on "
         f"*Show what training changed* to see the {positive} appear.",
@@ -143,7 +147,7 @@ def live_views() -> None:
 
 def lesson_views() -> None:
     """The lesson's code for each live view (drawn once per page run, outside the fragment)."""
-    a, b, c = st.columns(3)
+    a, b, c = wrapping_columns("train_code_row", [(1, 13)] * 3)
     with a:
         lesson_code(LOSS_CODE + ACCURACY_CODE, "The lesson's code: loss and accuracy")
     with b:
