@@ -16,7 +16,7 @@ from pages.ui.layout import wrapper, wrapping_columns
 from pages.ui.links import sync_url
 from pages.ui.present import fig_height, is_presentation
 from pages.ui.routing import route_through_app
-from pages.ui.session import current_model, seed_widget, update_config
+from pages.ui.session import current_model, get_config, seed_widget, update_config
 
 CANVAS = "draw_canvas"  # the canvas's key is f"{CANVAS}_{n}"; Clear starts a new canvas (n + 1)
 CANVAS_N = "draw_canvas_n"
@@ -41,10 +41,17 @@ def clear_canvas() -> None:
     st.session_state[CANVAS_N] = st.session_state.get(CANVAS_N, 0) + 1
 
 
-def save_threshold() -> None:
-    """The slider writes the session's one threshold (the Train page's too) and the shareable link."""
-    update_config(threshold=float(st.session_state["threshold"]))
-    sync_url()
+def follow_threshold() -> float:
+    """The threshold slider's value, made the session's one threshold (the Train page's too) and
+    written into the shareable link. Read at the start of each fragment run rather than in an
+    on_change callback: Streamlit stops a callback at its first st.* call when a rerun request
+    arrives, and never calls it again for that change."""
+    seed_widget("threshold")
+    threshold = float(st.session_state["threshold"])
+    if threshold != get_config().threshold:
+        update_config(threshold=threshold)
+    sync_url()  # a fragment run: streamlit_app.py's own calls do not run
+    return threshold
 
 
 def read_canvas():
@@ -95,8 +102,7 @@ def draw_and_predict() -> None:
     sidebar open): the input with the numbers right under it, so the Decision is never far from
     the drawing; what the model sees and x·w (① ②); the sum and the sigmoid (③)."""
     model = current_model()
-    seed_widget("threshold")
-    threshold = float(st.session_state["threshold"])
+    threshold = follow_threshold()
     with st.container(horizontal=True, gap="small", key="draw_row"):
         left = st.container(width=input_width(), key="draw_left")
         mid, right = st.container(key="draw_mid"), st.container(key="draw_right")
@@ -112,7 +118,6 @@ def draw_and_predict() -> None:
         numbers = st.container(horizontal=True, gap="small")  # filled first: the Decision shows before the figures
         t = spec("threshold")
         st.slider("④ Threshold on the logit", float(t["min"]), float(t["max"]), step=0.1, key="threshold",
-                  on_change=save_threshold,
                   help=f"Decide {model.positive} when logit > threshold (0 ⇔ probability 0.5). "
                        "The same setting as on the Train page.")
     inf = infer(prep.x, model.weights, model.bias, threshold, model.positive) if prep is not None else None

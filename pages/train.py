@@ -13,6 +13,7 @@ import streamlit as st
 from mnist37.config import FIELDS, LR_GRID, TrainConfig, spec
 from mnist37.data import DataError
 from mnist37.inference import sigmoid
+from pages.ui.live_chart import preload_plotly
 from pages.ui.present import is_presentation
 from pages.ui.routing import route_through_app
 from pages.ui.session import (RUNNING, get_config, get_trainer, holding_trainer, pause, reset_trainer, seed_widget,
@@ -90,6 +91,7 @@ def apply(cfg: TrainConfig, values: dict) -> None:
 
 
 route_through_app()  # before anything is drawn
+preload_plotly()
 st.title("Train: watch the model learn")
 if not is_presentation():  # on a projector the teacher says it, and the charts need the room
     st.markdown(

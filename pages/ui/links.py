@@ -18,8 +18,13 @@ def link_params() -> dict[str, str]:
 
 
 def sync_url() -> None:
-    """Write the session's settings into the address bar (st.query_params). Called before and
-    after every page run: Streamlit drops the query string when the user switches pages."""
+    """Write the session's settings into the address bar (st.query_params) when the browser's copy
+    differs. Called at the start and the end of every page run (Streamlit drops the query string
+    when the user switches pages), by set_config whenever the settings change, and by fragments
+    that change them.
+
+    st.query_params is refilled from the query string the browser sent with each run, so a
+    message lost to an interrupted run is sent again by the next run that calls this."""
     want = link_params()
     if st.query_params.to_dict() != want:
         st.query_params.from_dict(want)

@@ -51,7 +51,7 @@ CSS = """
 .live-caption { font-size: 0.875rem; opacity: 0.7; line-height: 1.4; margin: 0.25rem 0 0.75rem 0; }
 """
 
-JS = """
+LOAD_JS = """
 function loadPlotly() {
   if (!window.__mnist37Plotly) window.__mnist37Plotly = new Promise((ok, bad) => {
     if (window.Plotly) return ok(window.Plotly);
@@ -61,6 +61,9 @@ function loadPlotly() {
   });
   return window.__mnist37Plotly;
 }
+"""
+
+JS = LOAD_JS + """
 export default function(component) {
   const { data, parentElement } = component;
   const spec = JSON.parse(data.spec);
@@ -133,6 +136,13 @@ def _plain(o):
     if isinstance(o, np.ndarray):
         return o.tolist()
     raise TypeError(f"{type(o).__name__} is not JSON serialisable")
+
+
+def preload_plotly() -> None:
+    """Start loading plotly.js at the top of the page, so the browser has it (3.5 MB, parsed and
+    run) by the time the live charts arrive, while the page is still loading: not just after, when
+    it blocks the browser for a second or more as the user starts to use the page."""
+    st.html(f"<script>{LOAD_JS}\nloadPlotly();</script>", unsafe_allow_javascript=True)
 
 
 def live_charts(figs: list[dict], captions: list[str], key: str, static: bool = False) -> None:

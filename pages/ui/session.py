@@ -33,7 +33,12 @@ def get_config() -> TrainConfig:
 
 
 def set_config(cfg: TrainConfig) -> None:
+    """Make `cfg` the session's settings and write them into the address bar at once: a message
+    sent early in the run reaches the browser before the run's figures, not after them."""
     st.session_state[CONFIG] = cfg
+    from pages.ui.links import sync_url  # links reads the settings through this module
+
+    sync_url()
 
 
 def update_config(**changes) -> TrainConfig:
