@@ -13,6 +13,7 @@ import streamlit as st
 from mnist37.config import FIELDS, LR_GRID, TrainConfig, spec
 from mnist37.data import DataError
 from mnist37.inference import sigmoid
+from pages.ui import classmode
 from pages.ui.present import is_presentation
 from pages.ui.routing import route_through_app
 from pages.ui.session import (RUNNING, get_config, get_trainer, holding_trainer, pause, reset_trainer, seed_widget,
@@ -110,6 +111,7 @@ if FIT_FROM not in st.session_state:
     st.session_state[FIT_FROM] = fit_start(trainer)
 if trainer.finished:
     keep(trainer)
+    classmode.share_run(trainer)  # in a class: the finished run goes to the teacher's view
 running = bool(st.session_state.get(RUNNING)) and (not trainer.finished or EPOCH_END in st.session_state)
 st.session_state[RUNNING] = running
 

@@ -5,22 +5,23 @@ from __future__ import annotations
 import streamlit as st
 
 from mnist37.config import to_query
+from pages.ui.classmode import class_params
 from pages.ui.present import PRESENT_PARAM, is_presentation
 from pages.ui.session import NOTICES, get_config
 
 
-def link_params() -> dict[str, str]:
-    """The query parameters that describe this session."""
+def link_params(page: str = "") -> dict[str, str]:
+    """The query parameters that describe this session on the page with url path `page`."""
     want = to_query(get_config())
     if is_presentation():
         want[PRESENT_PARAM] = "1"
-    return want
+    return {**want, **class_params(page == "class")}
 
 
-def sync_url() -> None:
+def sync_url(page: str = "") -> None:
     """Write the session's settings into the address bar (st.query_params). Called before and
     after every page run: Streamlit drops the query string when the user switches pages."""
-    want = link_params()
+    want = link_params(page)
     if st.query_params.to_dict() != want:
         st.query_params.from_dict(want)
 

@@ -18,6 +18,7 @@ from mnist37 import figures
 from mnist37.metrics import EpochAccuracy, accuracy_sweep, class_midpoint, confusion, logit_span
 from mnist37.model import accuracy, other_digit
 from mnist37.pacing import PACER
+from pages.ui.classmode import push_due
 from pages.ui.lesson_code import (ACCURACY_CODE, FIT_CODE, HISTOGRAM_CODE, LOSS_CODE, SWEEP_CODE, WEIGHTS_CODE,
                                   lesson_code)
 from pages.ui.live_chart import live_charts
@@ -66,6 +67,8 @@ def live_views() -> None:
     if running:
         _follow_pacer()
         train_slice(get_trainer())
+        if push_due():
+            st.rerun()  # the whole page, whose top shows the teacher's suggested settings
     with holding_trainer() as t:  # what the views show is one state of the model, read together
         if t.finished and running and EPOCH_END not in st.session_state:
             # done or diverged: a full rerun turns Pause back into Train, stops the timer and keeps the run
