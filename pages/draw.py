@@ -87,7 +87,10 @@ def draw_and_predict() -> None:
         error = None
         if source == DRAW:
             rgba = read_canvas()
-            prep = pp.preprocess(rgba) if rgba is not None else None
+            try:
+                prep = pp.preprocess(rgba) if rgba is not None else None
+            except pp.PreprocessError as e:  # a dot too small to be a digit
+                prep, error = None, f"{str(e)[:1].upper()}{str(e)[1:]}."
         else:
             prep, error = read_upload()
     threshold = float(st.session_state["threshold"])
