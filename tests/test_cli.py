@@ -58,7 +58,7 @@ def test_folder_source(tmp_path, capsys):
 def test_divergence_is_reported_not_raised(capsys):
     assert main(["train", "--json", "--std", "1e38"]) == 1
     captured = capsys.readouterr()
-    assert "Training stopped" in captured.err
+    assert "Training cannot start" in captured.err and "init std 1e+38" in captured.err
     assert json.loads(captured.out.strip().splitlines()[-1])["status"] == "diverged"
 
 
