@@ -85,6 +85,10 @@ class RunsCode:
      "not a torch weights file"),
     (lambda d: ["inspect", save_raw(d / "evil.pt", {"weights": RunsCode(), "bias": torch.zeros(1)})],
      "refused without running it"),
+    (lambda d: ["inspect", save_raw(d / "meta.pt", {"weights": torch.empty(784, 1, device="meta"),
+                                                    "bias": torch.zeros(1)})], "meta device"),
+    (lambda d: ["predict", save_raw(d / "c.pt", {"weights": torch.zeros(784, 1, dtype=torch.complex64),
+                                                 "bias": torch.zeros(1)}), str(d / "x.png")], "complex"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(make_args, message, tmp_path, capsys):
     if os.path.exists("/tmp/mnist37-cli-pwned"):
@@ -94,6 +98,14 @@ def test_bad_input_is_one_line_and_exit_code_2(make_args, message, tmp_path, cap
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and message in err and len(err.splitlines()) == 1
     assert not os.path.exists("/tmp/mnist37-cli-pwned")
+
+
+def test_inspect_reads_a_sparse_weights_file(tmp_path, capsys):
+    w = torch.randn(784, 1, generator=torch.Generator().manual_seed(0))
+    path = save_raw(tmp_path / "sparse.pt", {"weights": w.to_sparse(), "bias": torch.tensor([0.25])})
+    assert main(["inspect", path, "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["bias"] == 0.25 and info["weights_max"] == pytest.approx(float(w.max()))
 
 
 def test_inspect_shows_the_785_numbers(tmp_path, capsys):
