@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import warnings
 from dataclasses import dataclass
 
@@ -269,8 +270,9 @@ def read_file(path) -> bytes:
     """The bytes of an image file, reading no more than MAX_BYTES + 1 (a device or a huge file is
     refused, not read whole); OSError when it cannot be read."""
     with open(path, "rb") as f:
-        data = f.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
+        size = os.fstat(f.fileno()).st_size  # 0 for a device or a pipe: then read up to the limit
+        data = b"" if size > MAX_BYTES else f.read(size + 1 if size else MAX_BYTES + 1)
+    if max(size, len(data)) > MAX_BYTES:
         raise PreprocessError(f"the file is larger than {MAX_BYTES // 2**20} MB, the most accepted for an image")
     return data
 
