@@ -346,6 +346,7 @@ class Trainer:
             "n_valid": self.data.n_valid,
             "source": self.data.source,
             "status": self.status,
+            "message": self.message,  # why it diverged (the losses are then NaN or inf)
         }
 
     def __repr__(self) -> str:
