@@ -13,11 +13,12 @@ from __future__ import annotations
 import io
 import math
 import os
+import struct
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import ExifTags, Image
 
 SIZE = 28  # the field
 BOX = 20  # the longer side of the digit's box
@@ -80,7 +81,9 @@ def read_image(data: bytes) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise PreprocessError(f"the image is too large; at most {MAX_PIXELS // 10**6} megapixels "
                               "are accepted") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as e:  # truncated or corrupt data
+    # What Pillow's decoders raise on truncated or corrupt data (TypeError and OverflowError from
+    # TIFF offsets that are not integers or do not fit)
+    except (OSError, SyntaxError, ValueError, EOFError, TypeError, OverflowError, struct.error) as e:
         raise PreprocessError(f"the image file is damaged or truncated ({e})") from None
     return img
 
@@ -214,6 +217,22 @@ def centre_in_field(digit: np.ndarray, size: int = SIZE, centre: float = CENTRE)
     return field
 
 
+# EXIF orientation -> the turn that makes the image upright (as ImageOps.exif_transpose does it)
+_TURNS = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+          5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+          8: Image.Transpose.ROTATE_90}
+
+
+def upright(img: Image.Image) -> Image.Image:
+    """The image turned the way up it was taken (a phone photo's EXIF orientation).
+
+    Not ImageOps.exif_transpose: it also rewrites the EXIF block, which raises (struct.error,
+    TypeError) on a damaged one whose orientation is still readable."""
+    orientation = img.getexif().get(ExifTags.Base.Orientation)
+    turn = _TURNS.get(orientation) if isinstance(orientation, int) else None
+    return img.transpose(turn) if turn is not None else img
+
+
 def _source_box(image, ink: np.ndarray, box) -> tuple[tuple[int, int], tuple[int, int, int, int]]:
     """(height, width) of the source and the ink's box in it (a huge image was reduced first)."""
     if not isinstance(image, Image.Image):
@@ -248,7 +267,7 @@ def preprocess(image) -> Preprocessed | None:
     is no ink ("draw a digit"). PreprocessError (one sentence) for an image too small to hold a
     digit, ink too small to be one, or a PIL mode with no grey levels."""
     if isinstance(image, Image.Image):
-        image = ImageOps.exif_transpose(image)  # phone photos: the way up they were taken
+        image = upright(image)
     ink, inverted = ink_image(image)
     check_size(*(ink.shape if not isinstance(image, Image.Image) else (image.height, image.width)))
     box = ink_box(ink)

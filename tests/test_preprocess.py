@@ -377,3 +377,69 @@ def test_reading_a_file_stops_at_the_size_limit(tmp_path):
         pp.read_file(tmp_path / "big.png")
     (tmp_path / "ok.png").write_bytes(_saved(_grey_seven(), "PNG"))
     assert pp.preprocess_bytes(pp.read_file(tmp_path / "ok.png")) is not None
+
+
+def _tiff_with_strip_offsets_of_type(type_code: int) -> bytes:
+    """An uncompressed TIFF whose StripOffsets entry claims another TIFF type (a damaged file)."""
+    import struct
+
+    raw = bytearray(_saved(_grey_seven(), "TIFF"))
+    ifd = struct.unpack_from("<I", raw, 4)[0]
+    for i in range(struct.unpack_from("<H", raw, ifd)[0]):
+        entry = ifd + 2 + 12 * i
+        if struct.unpack_from("<H", raw, entry)[0] == 0x111:  # StripOffsets
+            struct.pack_into("<H", raw, entry + 2, type_code)
+    return bytes(raw)
+
+
+@pytest.mark.parametrize("type_code, why", [(5, "IFDRational"), (12, "float"), (16, "too large")])
+def test_a_tiff_with_a_damaged_strip_offset_is_one_sentence(type_code, why):
+    """RATIONAL, DOUBLE or LONG8 offsets made Pillow's load() raise TypeError or OverflowError."""
+    with pytest.raises(pp.PreprocessError, match=f"damaged or truncated .*{why}") as e:
+        pp.preprocess_bytes(_tiff_with_strip_offsets_of_type(type_code))
+    assert "\n" not in str(e.value)
+
+
+def _exif(*entries) -> bytes:
+    """A little-endian EXIF block with one IFD of (tag, TIFF type, count, 4 value bytes) entries."""
+    import struct
+
+    ifd = struct.pack("<H", len(entries))
+    for tag, kind, count, value in entries:
+        ifd += struct.pack("<HHI", tag, kind, count) + value.ljust(4, b"\0")
+    return b"Exif\0\0II*\0" + struct.pack("<I", 8) + ifd + struct.pack("<I", 0)
+
+
+@pytest.mark.parametrize("broken_tag", [0x011A, 0x0100])  # XResolution, ImageWidth as text
+def test_a_damaged_exif_block_still_turns_the_photo_upright(broken_tag):
+    """ImageOps.exif_transpose rewrites the EXIF block and raised TypeError / struct.error on these."""
+    import struct
+
+    img = Image.fromarray(canvas(seven, mode="L", bg=0, ink=255)).rotate(90, expand=True)
+    exif = _exif((0x0112, 3, 1, struct.pack("<H", 6)), (broken_tag, 2, 4, b"abc\0"))  # orientation 6
+    r = pp.preprocess_bytes(_saved(img, "JPEG", exif=exif))
+    ref = pp.preprocess(canvas(seven)).x
+    assert np.corrcoef(r.x.ravel(), ref.ravel())[0, 1] > 0.95
+
+
+def test_damaged_files_give_a_preprocess_error_and_nothing_else():
+    """Mutated PNG, JPEG (with EXIF), GIF, TIFF, BMP and WebP files: Pillow raises many kinds of
+    exceptions on them; every one becomes a one-sentence PreprocessError (or a result)."""
+    import struct
+
+    g = _grey_seven()
+    exif = _exif((0x0112, 3, 1, struct.pack("<H", 6)), (0x011A, 5, 1, struct.pack("<I", 0)))
+    files = [_saved(g, "PNG"), _saved(g, "JPEG", exif=exif), _saved(g.convert("P"), "GIF"),
+             _saved(g, "TIFF"), _saved(g.convert("F"), "TIFF"), _saved(g, "BMP"), _saved(g, "WEBP")]
+    rng = np.random.default_rng(0)
+    for _ in range(700):
+        data = bytearray(files[rng.integers(len(files))])
+        if rng.random() < 0.3:
+            data = data[:rng.integers(1, len(data))]
+        near = rng.random() < 0.5  # headers, IFDs and EXIF sit in the first few hundred bytes
+        for _ in range(rng.integers(1, 6)):
+            data[rng.integers(min(len(data), 400) if near else len(data))] = rng.integers(256)
+        try:
+            pp.preprocess_bytes(bytes(data))
+        except pp.PreprocessError as e:
+            assert "\n" not in str(e)
