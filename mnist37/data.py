@@ -95,7 +95,7 @@ def _keep_37(images: torch.Tensor, targets: torch.Tensor):
 def load_torchvision(root: str | Path | None = None, download: bool = True) -> Dataset:
     """Full MNIST via torchvision: train 3s/7s -> train, test 3s/7s -> valid.
 
-    Raises DataError when the files are missing and cannot be downloaded.
+    Raises DataError when the files are missing and cannot be downloaded, or are damaged.
     """
     from torchvision.datasets import MNIST  # import here: torchvision is slow to import
 
@@ -103,8 +103,14 @@ def load_torchvision(root: str | Path | None = None, download: bool = True) -> D
     try:
         train = MNIST(root, train=True, download=download)
         test = MNIST(root, train=False, download=download)
-    except Exception as e:  # torchvision raises RuntimeError / URLError / OSError
+    # A failed download: RuntimeError, URLError (an OSError). Damaged IDX files: RuntimeError
+    # (a shape that does not fit the data), AssertionError or ValueError from the header.
+    except (RuntimeError, OSError, ValueError, AssertionError) as e:
         raise DataError(f"could not download full MNIST into {root}") from e
+    for part in (train, test):
+        if part.data.shape[1:] != (28, 28) or part.targets.shape != part.data.shape[:1]:
+            raise DataError(f"the full MNIST files in {root} are damaged: {tuple(part.data.shape)} "
+                            f"images of {tuple(part.targets.shape)} labels; delete them to download again")
     x_train, y_train = _keep_37(train.data, train.targets)
     x_valid, y_valid = _keep_37(test.data, test.targets)
     return Dataset(x_train, y_train, x_valid, y_valid, source="mnist")

@@ -135,3 +135,27 @@ def test_an_unlistable_folder_is_one_sentence(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "iterdir", iterdir)
     with pytest.raises(data.DataError, match="cannot list .*train/3: Permission denied"):
         data.load(str(root))
+
+
+def test_damaged_full_mnist_files_fall_back_with_one_sentence(tmp_path):
+    """Truncated IDX files and headers whose shapes do not fit: never a traceback."""
+    import struct
+
+    write_tiny_mnist(tmp_path)
+    raw = tmp_path / "MNIST" / "raw"
+    images = raw / "train-images-idx3-ubyte"
+    good = images.read_bytes()
+    n = struct.unpack(">I", good[4:8])[0]
+    damaged = {
+        "truncated": good[:1000],
+        "bad magic": b"\x00\x00\x07\x03" + good[4:],
+        "784x1 images": good[:4] + struct.pack(">III", n, 784, 1) + good[16:],
+        "more images than labels": good[:4] + struct.pack(">I", n + 1) + good[8:] + bytes(784),
+    }
+    for why, data_ in damaged.items():
+        images.write_bytes(data_)
+        with pytest.raises(data.DataError) as e:
+            data.load_torchvision(tmp_path, download=False)
+        assert "\n" not in str(e.value), why
+        ds = data.load("mnist", root=tmp_path)
+        assert ds.source == "embedded" and ds.notice, why
