@@ -65,7 +65,7 @@ def save(path: str | Path, weights, bias, cfg: TrainConfig | None = None) -> Non
     Path(path).write_bytes(to_bytes(weights, bias, cfg))
 
 
-# What torch.load raises for damaged or foreign files (found by feeding it mutated state files):
+# What torch.load raises for damaged or foreign files (tests/test_weights.py feeds it mutated ones):
 # the weights-only unpickler's UnpicklingError, the zip reader's RuntimeError, and the plain errors
 # of a pickle stream that ends early or holds nonsense.
 _TORCH_LOAD_ERRORS = (pickle.UnpicklingError, RuntimeError, ValueError, TypeError, KeyError, IndexError,

@@ -105,10 +105,10 @@ def test_python_dash_m(files):
 
 
 def test_every_image_is_processed_whatever_one_of_them_is(files, tmp_path, capsys):
-    """A LAB image once stopped predict with a traceback (exit 1) before the images after it."""
+    """An image predict cannot use is an error line; the images after it are still read."""
     lab = tmp_path / "lab.png"  # LAB saved as TIFF, named .png
     Image.open(files["seven.png"]).convert("RGB").convert("LAB").save(lab, format="TIFF")
-    tiny = tmp_path / "tiny.png"  # 2x1, one lit pixel: once read as "3" with probability 1.0
+    tiny = tmp_path / "tiny.png"  # 2x1, one lit pixel: no room for a digit
     Image.frombytes("L", (2, 1), b"\x00\xff").save(tiny)
     folder = tmp_path / "folder.png"
     folder.mkdir()

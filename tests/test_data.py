@@ -103,7 +103,7 @@ def test_a_huge_image_in_a_folder_is_one_sentence_naming_the_file(tmp_path, side
 
 
 def test_any_pil_mode_in_a_folder_is_read_as_grey_levels(tmp_path):
-    """A LAB image (Pillow converts LAB only to RGB) once gave a ValueError traceback here."""
+    """LAB (which Pillow converts only to RGB) and 16-bit images are read as grey levels."""
     root = write_sample_folder(tmp_path / "s", n=2)
     first = root / "train" / "3" / "0.png"
     grey = np.asarray(Image.open(first))

@@ -319,7 +319,7 @@ def test_a_loss_that_overflows_stops_training_with_a_warning_and_a_reset_offer()
 
 @pytest.mark.parametrize("how", ["widget", "link"])
 def test_init_std_3e37_warns_at_once_that_training_cannot_start(how):
-    """The random start's logits overflow: once this trained "done" to 52 % with no warning."""
+    """Finite random weights whose logits overflow: the warning shows before any training."""
     at = open_train(std="3e37") if how == "link" else open_train()
     if how == "widget":
         at.number_input(key="std").set_value(3e37).run()

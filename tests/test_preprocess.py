@@ -91,7 +91,7 @@ def test_images_too_small_for_a_digit_are_refused_in_one_sentence():
         with pytest.raises(pp.PreprocessError, match="a digit needs at least 8×8") as e:
             pp.preprocess(img)
         assert "\n" not in str(e.value)
-    lit = np.zeros((1, 2), np.uint8)  # 2×1 with one lit pixel: once read as "3" with probability 1.0
+    lit = np.zeros((1, 2), np.uint8)  # 2×1 with one lit pixel: not a digit, whatever the model says
     lit[0, 1] = 255
     with pytest.raises(pp.PreprocessError, match="2×1 pixels"):
         pp.preprocess(lit)
@@ -394,7 +394,7 @@ def _tiff_with_strip_offsets_of_type(type_code: int) -> bytes:
 
 @pytest.mark.parametrize("type_code, why", [(5, "IFDRational"), (12, "float"), (16, "too large")])
 def test_a_tiff_with_a_damaged_strip_offset_is_one_sentence(type_code, why):
-    """RATIONAL, DOUBLE or LONG8 offsets made Pillow's load() raise TypeError or OverflowError."""
+    """RATIONAL, DOUBLE or LONG8 offsets make Pillow's load() raise TypeError or OverflowError."""
     with pytest.raises(pp.PreprocessError, match=f"damaged or truncated .*{why}") as e:
         pp.preprocess_bytes(_tiff_with_strip_offsets_of_type(type_code))
     assert "\n" not in str(e.value)
@@ -412,7 +412,7 @@ def _exif(*entries) -> bytes:
 
 @pytest.mark.parametrize("broken_tag", [0x011A, 0x0100])  # XResolution, ImageWidth as text
 def test_a_damaged_exif_block_still_turns_the_photo_upright(broken_tag):
-    """ImageOps.exif_transpose rewrites the EXIF block and raised TypeError / struct.error on these."""
+    """ImageOps.exif_transpose, which rewrites the EXIF block, raises TypeError / struct.error on these."""
     import struct
 
     img = Image.fromarray(canvas(seven, mode="L", bg=0, ink=255)).rotate(90, expand=True)
