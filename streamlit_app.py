@@ -5,28 +5,10 @@ parameters) and offers presentation mode (larger text and figures, advanced cont
 """
 import streamlit as st
 
-from pages.common import route_through_app
-from pages.common import (PRESENT_PARAM, PRESENTATION, is_presentation, show_config_notices, stop_background,
-                          sync_url)
-
-# Presentation mode: everything Streamlit draws is sized in rem, so a larger root font scales text,
-# widgets and spacing together; figures get taller through pages.common.fig_height.
-PRESENTATION_CSS = """<style>
-html { font-size: 22px; }
-[data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }
-[data-testid="stCaptionContainer"] { font-size: 0.95rem; }
-</style>"""
-
-
-def sidebar() -> None:
-    if PRESENTATION not in st.session_state:  # a link with ?present=1 opens in presentation mode
-        st.session_state[PRESENTATION] = st.query_params.get(PRESENT_PARAM) == "1"
-    with st.sidebar:
-        st.toggle("Presentation mode", key=PRESENTATION,
-                  help="Larger text and figures for a projector; advanced controls are hidden.")
-        st.caption("The address bar always holds a link to your current settings: copy it to share them.")
-    if is_presentation():
-        st.html(PRESENTATION_CSS)
+from pages.ui.links import show_config_notices, sync_url
+from pages.ui.present import presentation_toggle
+from pages.ui.routing import route_through_app
+from pages.ui.session import stop_background
 
 
 def run() -> None:
@@ -35,13 +17,15 @@ def run() -> None:
     pages = [
         st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
         st.Page("pages/train.py", title="Train", icon=":material/monitoring:", url_path="train"),
+        st.Page("pages/step.py", title="One step", icon=":material/footprint:", url_path="step"),
         st.Page("pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
         st.Page("pages/model.py", title="Model", icon=":material/grid_on:", url_path="model"),
     ]
     page = st.navigation(pages)
     if page.url_path != "train":
         stop_background()  # only the Train page trains on a thread; other pages read a still model
-    sidebar()
+    presentation_toggle()
+    st.sidebar.caption("The address bar always holds a link to your current settings: copy it to share them.")
     sync_url()  # a session's first run reads its settings from the link; later runs write them back
     show_config_notices()
     page.run()

@@ -5,7 +5,7 @@ How it is measured (all in this process, one after the other):
   median of 3 runs; steps per second = steps / seconds.
 - Page through AppTest reruns (the page's own cost, no browser): the app's entry script opened on
   the Train page with the same settings, Speed "fastest", Train pressed, then `at.run()` paced at
-  the page's own redraw rate (every pages.common.REDRAW_SECONDS, as its fragment timer) until the
+  the page's own redraw rate (every mnist37.pacing.LADDER[0] seconds, its fragment timer on a quiet server) until the
   trainer has finished. Each rerun is a full run of the app (sidebar, settings, every figure built and
   serialised), more than the page's timed fragment reruns redo. The background thread trains
   between reruns, in this process, as in the server. Steps per second = steps / (time from the
@@ -134,7 +134,8 @@ def page_steps_per_second() -> dict:
 def apptest_steps_per_second() -> dict:
     from streamlit.testing.v1 import AppTest
 
-    from pages.common import REDRAW_SECONDS
+    from mnist37.pacing import LADDER
+    REDRAW_SECONDS = LADDER[0]
 
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
     at.query_params.update(epochs=str(EPOCHS), bs=str(BS))

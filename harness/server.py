@@ -1,6 +1,8 @@
-"""A live `streamlit run` of the app (or of another script) on a free local port."""
+"""A live `streamlit run` of the app (or of another script) on a free local port; or several,
+behind HAProxy, as `make serve` runs them."""
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -62,3 +64,50 @@ class StreamlitServer:
         except subprocess.TimeoutExpired:
             self.proc.kill()
         self.log.close()
+
+
+class BalancedApp:
+    """`deploy/serve.py`, what `make serve` runs: `replicas` app processes behind HAProxy on a free
+    port of 127.0.0.1, for tests and benchmarks. `replicas` maps each replica's name (r1, r2, ...,
+    also its X-Mnist37-Replica header) to its pid and port."""
+
+    def __init__(self, replicas: int = 2, env: dict | None = None, timeout: float = 180):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._dir = tempfile.TemporaryDirectory(prefix="mnist37-balanced-")
+        status = Path(self._dir.name) / "status.json"
+        self.log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "deploy" / "serve.py"), "--replicas", str(replicas),
+             "--port", str(self.port), "--address", "127.0.0.1", "--status-file", str(status)],
+            cwd=ROOT, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
+            env={**os.environ, "MNIST37_DATA": str(ROOT / ".pytest_cache" / "no-mnist"), **(env or {})})
+        deadline = time.time() + timeout
+        while not status.exists():
+            if self.proc.poll() is not None or time.time() > deadline:
+                out = self.output()[-3000:]
+                self.stop()
+                raise RuntimeError(f"deploy/serve.py did not become ready:\n{out}")
+            time.sleep(0.2)
+        info = json.loads(status.read_text())
+        self.haproxy_pid = info["haproxy_pid"]
+        self.replicas = {r["name"]: {"pid": r["pid"], "port": r["port"]} for r in info["replicas"]}
+
+    def pids(self) -> list[int]:
+        """Every process it started: HAProxy and the replicas."""
+        return [self.haproxy_pid, *(r["pid"] for r in self.replicas.values())]
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    def stop(self) -> int:
+        """SIGTERM, as a supervisor would; returns the launcher's exit code."""
+        self.proc.terminate()
+        try:
+            code = self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait()
+        self._dir.cleanup()
+        return code

@@ -9,12 +9,13 @@ and the lesson's `mnist_loss` against binary cross-entropy from the same seed.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Callable
 
 import numpy as np
 import torch
 
 from .data import Dataset
-from .model import N_PIXELS, init_params, other_digit
+from .model import N_PIXELS, accuracy, init_params, other_digit
 from .train import TrainConfig, Trainer
 
 
@@ -55,8 +56,7 @@ def valid_logits(weights: np.ndarray, bias: float, data: Dataset) -> np.ndarray:
 def linear_accuracy(weights: np.ndarray, bias: float, data: Dataset, positive: int = 3,
                     threshold: float = 0.0) -> float:
     """Validation accuracy of a linear model: logit > threshold means `positive`."""
-    pred_pos = valid_logits(weights, bias, data) > threshold
-    return float(np.mean(pred_pos == (data.y_valid == positive)))
+    return accuracy(valid_logits(weights, bias, data), data.y_valid == positive, threshold)
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -104,12 +104,15 @@ def init_accuracy(seed: int, data: Dataset, std: float = 1.0, positive: int = 3)
     return linear_accuracy(w, b, data, positive)
 
 
-def compare_losses(cfg: TrainConfig, data: Dataset) -> dict[str, dict]:
+def compare_losses(cfg: TrainConfig, data: Dataset,
+                   run: Callable[[Trainer, int], object] = lambda t, i: t.run()) -> dict[str, dict]:
     """Train with `mnist_loss` and with BCE from the same config and seed (same initial weights,
-    same batches); per loss: the per-epoch history, final validation accuracy, status, bias."""
+    same batches); per loss: the per-epoch history, final validation accuracy, status, bias.
+    `run(trainer, i)` trains the i-th of the two to the end (in one go by default)."""
     out = {}
-    for loss in ("mnist", "bce"):
-        t = Trainer(replace(cfg, loss=loss), data).run()
+    for i, loss in enumerate(("mnist", "bce")):
+        t = Trainer(replace(cfg, loss=loss), data)
+        run(t, i)
         w, b = t.params()
         out[loss] = {"history": t.history(), "accuracy": t.valid_accuracy(), "status": t.status,
                      "message": t.message, "bias": b, "weights": w}

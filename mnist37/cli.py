@@ -1,4 +1,4 @@
-"""`python -m mnist37 train | inspect | bench | predict`: the command-line view of the same core.
+"""`python -m mnist37 train | sweep | inspect | bench | predict`: the command-line view of the same core.
 
 Bad input gets one clear line on stderr and exit code 2, never a traceback.
 """
@@ -11,11 +11,13 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from . import data as datamod
 from . import weights as weightsmod
-from .train import FIELDS, TrainConfig, Trainer
+from .config import FIELDS, TrainConfig
+from .train import Trainer
 
 
 class CliError(Exception):
@@ -50,10 +52,12 @@ def _check_out(out: str) -> None:
         raise CliError(f"--out {out}: no permission to write there")
 
 
-def _add_config_flags(p: argparse.ArgumentParser) -> None:
-    """One flag per TrainConfig field, with its default and help from the dataclass."""
+def _add_config_flags(p: argparse.ArgumentParser, skip: tuple = ()) -> None:
+    """One flag per TrainConfig field (but `skip`), with its default and help from the dataclass."""
     for name, f in FIELDS.items():
         m, kind = f.metadata, type(f.default)
+        if name in skip:
+            continue
         if name == "source":
             p.add_argument("--source", default=f.default, metavar="embedded|mnist|PATH", help=m["help"])
         elif kind is bool:
@@ -66,7 +70,7 @@ def _add_config_flags(p: argparse.ArgumentParser) -> None:
 
 def _config(args) -> TrainConfig:
     try:
-        return TrainConfig(**{n: getattr(args, n) for n in FIELDS})
+        return TrainConfig(**{n: getattr(args, n) for n in FIELDS if hasattr(args, n)})
     except ValueError as e:
         raise CliError(str(e)) from e
 
@@ -140,6 +144,31 @@ def cmd_train(args) -> int:
                            f"{_save_elsewhere(w, b, cfg)}") from e
         print(f"wrote {args.out}", file=sys.stderr)
     return 1 if trainer.status == "diverged" else 0
+
+
+def cmd_sweep(args) -> int:
+    from .sweep import sweep
+
+    cfg = _config(args)
+    ds = _load_data(cfg.source)
+    cfg = replace(cfg, source=ds.source)
+
+    def progress(done, total, r):  # the table itself, or progress on stderr before the JSON line
+        print(f"[{done:>2}/{total}] lr {r.lr:<6g} valid_accuracy {r.valid_accuracy:.4f}  valid_loss "
+              f"{r.valid_loss:.4f}" + ("  diverged" if r.diverged else ""),
+              file=sys.stderr if args.json else sys.stdout, flush=True)
+
+    t0 = time.perf_counter()
+    runs = sweep(cfg, ds, on_run=progress)
+    seconds = time.perf_counter() - t0
+    if args.json:
+        settings = {n: getattr(cfg, n) for n in FIELDS if n != "lr"}
+        print_json({"runs": [r.to_json() for r in runs], "seconds": round(seconds, 4), **settings,
+                    "n_train": ds.n_train, "n_valid": ds.n_valid})
+    else:
+        print(f"{len(runs)} learning rates, {cfg.epochs} epochs each from seed {cfg.seed} "
+              f"({ds.n_train} train / {ds.n_valid} valid digits, {ds.source}) in {seconds:.2f}s")
+    return 0
 
 
 def cmd_bench(args) -> int:
@@ -238,6 +267,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="decision threshold on the logit (default: the one saved with the weights, else 0)")
     r.add_argument("--json", action="store_true", help="one JSON object per line")
     r.set_defaults(func=cmd_predict)
+
+    s = sub.add_parser("sweep", help="train the same settings at every learning rate from 0.001 to 10",
+                       description="Trains the settings at each learning rate of the Train page's grid "
+                                   "(0.001 ... 10), from the same seed (the same initial weights and "
+                                   "mini-batches), each for the full epochs; reports final valid accuracy "
+                                   "and loss per learning rate and whether the run diverged.")
+    _add_config_flags(s, skip=("lr",))
+    s.add_argument("--json", action="store_true",
+                   help="end with one JSON line: runs (lr, valid_accuracy, valid_loss, diverged) and seconds")
+    s.set_defaults(func=cmd_sweep)
 
     b = sub.add_parser("bench", help="time the Trainer against the plain lesson loop")
     b.add_argument("--source", default="embedded", metavar="embedded|mnist|PATH")

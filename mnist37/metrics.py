@@ -1,5 +1,6 @@
-"""Numbers the Train page reads off a model, as plain numpy: accuracy at every threshold, and a
-long per-step curve thinned to a few hundred points.
+"""Numbers the Train page reads off a model, as plain numpy: accuracy at every threshold, the
+confusion matrix with precision and recall at one, and a long per-step curve thinned to a few
+hundred points.
 
 Accuracy follows the lesson's rule, as `mnist37.model.accuracy` does: an image is called the
 positive digit when its logit is above the threshold (`batch_accuracy`), so a NaN logit is called
@@ -23,6 +24,26 @@ def accuracy_sweep(logits, targets, thresholds) -> np.ndarray:
     right_pos = len(pos) - np.searchsorted(pos, t, side="right")  # positives with logit > t
     right_neg = np.searchsorted(neg, t, side="right") + nan_neg  # others with logit <= t (or NaN)
     return (right_pos + right_neg) / max(1, len(z))
+
+
+def confusion(logits, targets, threshold: float = 0.0) -> dict[str, int]:
+    """The 2x2 confusion matrix at a threshold, for the positive digit (label 1): (n,) or (n, 1)
+    logits and targets -> {"tp", "fp", "tn", "fn"} counts. The decision is the lesson's rule
+    (positive where logit > threshold; a NaN logit is called the other digit), so
+    (tp + tn) / n is `mnist37.model.accuracy` at that threshold."""
+    z = np.asarray(logits).ravel()
+    z = z if np.issubdtype(z.dtype, np.floating) else z.astype(np.float64)
+    called = z > np.asarray(threshold, dtype=z.dtype)  # in the logits' precision, as torch compares
+    y = np.asarray(targets).ravel() == 1
+    return {"tp": int((called & y).sum()), "fp": int((called & ~y).sum()),
+            "tn": int((~called & ~y).sum()), "fn": int((~called & y).sum())}
+
+
+def precision_recall(conf: dict) -> tuple[float | None, float | None]:
+    """Precision tp / (tp + fp) (of the digits called positive, the share that are) and recall
+    tp / (tp + fn) (of the positive digits, the share called so); None where nothing is counted."""
+    called, actual = conf["tp"] + conf["fp"], conf["tp"] + conf["fn"]
+    return (conf["tp"] / called if called else None, conf["tp"] / actual if actual else None)
 
 
 def thin(values, max_points: int = 400) -> tuple[np.ndarray, np.ndarray]:

@@ -55,9 +55,14 @@ def batch_accuracy(xb: torch.Tensor, yb: torch.Tensor, threshold: float = 0.0) -
     return (predict(xb, threshold) == (yb == 1)).float().mean()
 
 
-def accuracy(logits: torch.Tensor, targets: torch.Tensor, threshold: float = 0.0) -> float:
-    """`batch_accuracy` as an exact Python float (correct / n), for reports."""
-    correct = predict(logits, threshold) == (targets == 1)
+def accuracy(logits, targets, threshold: float = 0.0) -> float:
+    """`batch_accuracy` as an exact Python float (correct / n), for reports: the one accuracy
+    every view reads. `logits` and `targets` (1 = the positive digit) are torch tensors or numpy
+    arrays of n values each, (n, 1) or (n,); a NaN logit is called the other digit."""
+    logits, targets = torch.as_tensor(logits), torch.as_tensor(targets)
+    if logits.numel() != targets.numel():
+        raise ValueError(f"{logits.numel()} logits but {targets.numel()} targets")
+    correct = predict(logits.reshape(-1), threshold) == (targets.reshape(-1) == 1)
     return int(correct.sum()) / max(1, correct.numel())
 
 

@@ -1,107 +1,23 @@
 """One training loop for the CLI, the pages and the tests: the lesson's SGD, in slices.
 
-`TrainConfig` holds every hyperparameter (the CLI flags, the page's controls and the URL query
-parameters are views of it). `Trainer` keeps the state (weights, bias, step, epoch, history,
-per-epoch weight snapshots) and advances by N mini-batch steps at a time, so a page can run it in
-slices and change the learning rate between them.
+`Trainer` keeps the state (weights, bias, step, epoch, history, per-epoch weight snapshots) and
+advances by N mini-batch steps at a time, so a page can run it in slices and change the learning
+rate between them. Its settings are a `mnist37.config.TrainConfig`.
 """
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 import torch
 
+from .config import TrainConfig, needs_reset
 from .data import Dataset
+from .metrics import confusion
 from .model import LOSSES, N_PIXELS, accuracy, init_params, linear1
-
-
-def _f(default, help, **spec):
-    return field(default=default, metadata={"help": help, **spec})
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Hyperparameters, with the lesson's settings as defaults."""
-
-    lr: float = _f(1.0, "learning rate (the lesson's lr)", min=0.001, max=10.0)
-    bs: int = _f(256, "mini-batch size", min=1, max=4096)
-    epochs: int = _f(20, "epochs to train", min=1, max=200)
-    std: float = _f(1.0, "std of the random initial weights and bias (init_params)", min=0.0, max=1e38)
-    seed: int = _f(42, "seed for the initial weights and the shuffling", min=0, max=2**31 - 1)
-    loss: str = _f("mnist", "loss: the lesson's mnist_loss or binary cross-entropy", choices=("mnist", "bce"))
-    positive: int = _f(3, "the digit with label 1 (logit > threshold means this digit)", choices=(3, 7))
-    threshold: float = _f(0.0, "decision threshold on the logit (0 <=> probability 0.5)", min=-10.0, max=10.0)
-    source: str = _f("embedded", "data: the embedded sample, full MNIST, or a folder path", choices=("embedded", "mnist"))
-    fit_threshold: bool = _f(False, "train for this threshold: the loss sees logit - threshold")
-
-    def __post_init__(self):
-        errors = validate(self)
-        if errors:
-            raise ValueError("; ".join(errors))
-
-
-# Changing one of these means a different experiment: start again from fresh weights.
-RESET_FIELDS = ("source", "std", "seed", "loss", "positive")
-FIELDS = {f.name: f for f in fields(TrainConfig)}
-
-
-def spec(name: str) -> dict:
-    """The metadata of a config field: help, min/max or choices, default."""
-    f = FIELDS[name]
-    return {**f.metadata, "default": f.default, "type": type(f.default)}
-
-
-def validate(cfg: TrainConfig) -> list[str]:
-    """Errors, one sentence each, for values outside the fields' ranges."""
-    errors = []
-    for name, f in FIELDS.items():
-        v, m = getattr(cfg, name), f.metadata
-        if isinstance(f.default, float) and not (isinstance(v, (int, float)) and math.isfinite(v)):
-            errors.append(f"{name} must be a finite number, not {v!r}")
-        elif "min" in m and not (m["min"] <= v <= m["max"]):
-            errors.append(f"{name} must be between {m['min']:g} and {m['max']:g}, not {v!r}")
-        elif "choices" in m and v not in m["choices"] and not (name == "source" and isinstance(v, str) and v):
-            errors.append(f"{name} must be one of {', '.join(map(str, m['choices']))}, not {v!r}")
-    return errors
-
-
-def from_strings(values: dict, base: TrainConfig | None = None) -> tuple[TrainConfig, list[str]]:
-    """Build a config from string values (URL query parameters, form fields).
-
-    Unknown keys are ignored; a bad or out-of-range value keeps the base value and adds a notice.
-    """
-    cfg, notices = base or TrainConfig(), []
-    for name, raw in values.items():
-        if name not in FIELDS:
-            continue
-        kind = type(FIELDS[name].default)
-        try:
-            if kind is bool:
-                if str(raw).lower() not in ("1", "0", "true", "false"):
-                    raise ValueError
-                v = str(raw).lower() in ("1", "true")
-            else:
-                v = kind(float(raw)) if kind is int and float(raw).is_integer() else kind(raw)
-            cfg = replace(cfg, **{name: v})
-        except (ValueError, TypeError) as e:
-            msg = str(e) if str(e) else f"{name}={raw!r} is not a valid {kind.__name__}"
-            notices.append(msg)
-    return cfg, notices
-
-
-def to_strings(cfg: TrainConfig) -> dict[str, str]:
-    """The config as strings, the inverse of `from_strings` (for URLs)."""
-    return {name: (str(int(v)) if isinstance(v, bool) else f"{v:g}" if isinstance(v, float) else str(v))
-            for name in FIELDS for v in [getattr(cfg, name)]}
-
-
-def needs_reset(old: TrainConfig, new: TrainConfig) -> list[str]:
-    """The fields whose change means fresh weights."""
-    return [n for n in RESET_FIELDS if getattr(old, n) != getattr(new, n)]
 
 
 def shuffle(n: int, gen: torch.Generator) -> torch.Tensor:
@@ -210,8 +126,29 @@ class Trainer:
             logits = logits - self.cfg.threshold
         return LOSSES[self.cfg.loss](logits, targets)
 
+    def peek_batch(self) -> torch.Tensor:
+        """The indices of the mini-batch the next `train_step` takes, without taking it: at the start
+        of an epoch the order is drawn from a copy of the generator, so the trainer's is untouched."""
+        perm = self._perm
+        if perm is None:
+            gen = torch.Generator().set_state(self.gen.get_state())
+            perm = shuffle(len(self.train_x), gen)
+        return perm[self._pos:self._pos + self.cfg.bs]
+
+    def refusal(self) -> str | None:
+        """Why Train cannot go on from here (one sentence), or None when it can."""
+        if self.status == "diverged":
+            return self.message or "Training stopped on a NaN/inf: press Reset to start again."
+        if self.status == "done":
+            return (f"Finished {self.epoch} epochs. Raise Epochs to train on, or press Reset to start "
+                    f"again from fresh random weights.")
+        return None
+
     def train_step(self) -> None:
-        """One mini-batch of SGD: the lesson's calc_grad then `p.data -= p.grad*lr`."""
+        """One mini-batch of SGD: the lesson's calc_grad then `p.data -= p.grad*lr`. Also past the
+        last epoch; nothing once diverged."""
+        if self.status == "diverged":
+            return
         if self._perm is None:
             self._perm = shuffle(len(self.train_x), self.gen)
             self._pos = 0
@@ -290,13 +227,19 @@ class Trainer:
                 break
         return self.step - start
 
-    def advance_epoch(self) -> int:
-        """Run to the end of the current epoch (one whole epoch from an epoch boundary)."""
-        epoch = self.epoch
-        start = self.step
-        while not self.finished and self.epoch == epoch:
+    def advance_epoch(self, max_steps: int | None = None) -> int:
+        """Run to the end of the current epoch (one whole epoch from an epoch boundary), also one
+        more past the configured epochs (the run then stays done), or `max_steps` toward it.
+        Nothing once diverged. Returns the steps done."""
+        epoch, start = self.epoch, self.step
+        while self.status != "diverged" and self.epoch == epoch and (max_steps is None or self.step - start < max_steps):
             self.train_step()
         return self.step - start
+
+    @property
+    def steps_left_in_epoch(self) -> int:
+        """Mini-batch steps to the end of the current epoch."""
+        return math.ceil((len(self.train_x) - self._pos) / self.cfg.bs)
 
     def run(self, on_epoch=None) -> "Trainer":
         """Train to the configured number of epochs."""
@@ -336,8 +279,10 @@ class Trainer:
     def summary(self, threshold: float | None = None) -> dict:
         """The figures the CLI prints with --json."""
         last = self.epochs[-1] if self.epochs else None
+        t = self.cfg.threshold if threshold is None else threshold
         return {
-            "valid_accuracy": self.valid_accuracy(threshold),
+            "valid_accuracy": self.valid_accuracy(t),
+            "confusion": confusion(self.valid_logits().numpy(), self.valid_y.numpy(), t),
             "train_loss": last.train_loss if last else None,
             "valid_loss": self.valid_loss(),
             "epochs": self.epoch,

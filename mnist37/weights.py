@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from .model import N_PIXELS
-from .train import FIELDS, TrainConfig
+from .config import FIELDS, TrainConfig
 
 
 MAX_BYTES = 10 * 1024 * 1024  # a weights file is about 4 kB; larger files are refused unread

@@ -9,9 +9,11 @@ from mnist37 import figures
 from mnist37 import preprocess as pp
 from mnist37.inference import infer, probability_text, top_contributions
 from mnist37.model import other_digit
-from mnist37.train import spec
-from pages.common import route_through_app
-from pages.common import current_model, fig_height, seed_widget, sync_url, update_config
+from mnist37.config import spec
+from pages.ui.links import sync_url
+from pages.ui.present import fig_height
+from pages.ui.routing import route_through_app
+from pages.ui.session import current_model, seed_widget, update_config
 
 CANVAS = "draw_canvas"  # the canvas's key is f"{CANVAS}_{n}"; Clear starts a new canvas (n + 1)
 CANVAS_N = "draw_canvas_n"
@@ -150,17 +152,13 @@ def draw_and_predict() -> None:
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def weights_figure(weights, positive: int, height: int):
-    fig = figures.weight_heatmap(weights, positive, height=height)
-    fig.update_traces(showscale=False)
-    fig.update_xaxes(ticks="")
-    fig.update_yaxes(ticks="")
-    return fig
+    return figures.weight_thumbnail(weights, positive, height=height)
 
 
 # The whole chain should fit one 1280×800 projector screen: less empty space above the title.
 st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 2.5rem; } "
         "[data-testid='stMetricValue'] { font-size: 1.7rem; }</style>")
-route_through_app()  # before anything is drawn: see pages.common
+route_through_app()  # before anything is drawn
 st.title("Draw a digit, follow it to a decision")
 st.markdown(
     "Your drawing is cropped, scaled to 20 px and centred in 28×28 like MNIST's digits; each pixel "

@@ -4,12 +4,13 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from mnist37 import baseline, figures
+from mnist37 import baseline, figures, lessons
 from mnist37.inference import infer, probability_relation
 from mnist37.model import other_digit
-from mnist37.train import TrainConfig, Trainer
-from pages.common import dataset_or_stop, route_through_app
-from pages.common import current_model, default_model, fig_height, get_config, get_dataset, is_presentation
+from pages.ui.data import dataset_or_stop, default_model, get_dataset
+from pages.ui.present import fig_height, is_presentation
+from pages.ui.routing import route_through_app
+from pages.ui.session import current_model, get_config
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -20,26 +21,15 @@ def random_accuracy(seed: int, source: str, positive: int) -> float:
 
 @st.cache_data(show_spinner="Training for this threshold…", max_entries=32)
 def threshold_demo(threshold: float) -> dict:
-    """The default model and one trained for `threshold` (the loss sees logit - threshold), all
-    read at that threshold on the validation digits."""
-    cfg = TrainConfig(threshold=threshold, fit_threshold=True)
-    data = get_dataset(cfg.source)
-    w, b = Trainer(cfg, data).run().params()
-    d = default_model(3)
-    shift = np.median(baseline.valid_logits(w, b, data)) - np.median(baseline.valid_logits(d.weights, d.bias, data))
-    return {"default": baseline.linear_accuracy(d.weights, d.bias, data, 3, threshold),
-            "default_shifted": baseline.linear_accuracy(d.weights, d.bias + threshold, data, 3, threshold),
-            "trained": baseline.linear_accuracy(w, b, data, 3, threshold), "shift": float(shift)}
+    return lessons.threshold_demo(threshold, get_dataset("embedded"), default_model(3))
 
 
 @st.cache_data(show_spinner="Training…", max_entries=2)
 def flip_model(positive: int) -> tuple[np.ndarray, float, float]:
-    """The lesson's settings from all-zero weights with label 1 = `positive`: weights, bias, accuracy."""
-    t = Trainer(TrainConfig(positive=positive, std=0.0), get_dataset("embedded")).run()
-    return (*t.params(), t.valid_accuracy())
+    return lessons.flip_demo(positive, get_dataset("embedded"))
 
 
-route_through_app()  # before anything is drawn: see pages.common
+route_through_app()  # before anything is drawn
 st.title("3 or 7? A linear model learns to tell them apart")
 st.markdown(
     "This is fast.ai lesson 4's first real model, live: **784 weights and a bias** that learn, by "
@@ -154,6 +144,12 @@ with st.expander("What is the model?", expanded=open_all):
     st.markdown(f"The weight of pixel ({row}, {col}) is **{model.weights[row * 28 + col]:+.4f}**; "
                 f"the bias is **{model.bias:+.4f}**.")
     st.page_link("pages/model.py", label="See, save and load all 785", icon=":material/grid_on:")
+
+with st.expander("How does it learn from a mini-batch?", expanded=open_all):
+    st.markdown("One step of SGD: predict 256 digits, measure the loss, let `loss.backward()` give each of the "
+                "785 numbers its gradient, and move each a little against it: `p.data -= p.grad*lr`. See your "
+                "model's next step worked out with its own numbers, then take it.")
+    st.page_link("pages/step.py", label="One SGD step, up close", icon=":material/footprint:")
 
 with st.expander("How does inference work?", expanded=open_all):
     st.markdown(f"Multiply, add, squash, compare, on the validation digit picked above (a real {label}):")

@@ -5,42 +5,39 @@ import numpy as np
 import streamlit as st
 
 from mnist37 import baseline, figures
+from mnist37 import jobs as jobs_core
 from mnist37 import weights as wio
 from mnist37.model import other_digit
-from mnist37.train import TrainConfig, Trainer
-from pages.common import dataset_or_stop, route_through_app
-from pages.common import (TRAINER, UPLOADED, Model, current_model, fig_height, get_config, get_dataset,
-                          is_presentation)
+from mnist37.config import TrainConfig
+from mnist37.session import Model
+from mnist37.train import Trainer
+from pages.ui import jobs
+from pages.ui.data import dataset_or_stop, get_dataset
+from pages.ui.present import fig_height, is_presentation
+from pages.ui.routing import route_through_app
+from pages.ui.session import TRAINER, UPLOADED, current_model, get_config
 
 UPLOAD_KEY = "weights_upload"
 UPLOAD_SEEN = "weights_upload_seen"  # (file_id, error or None) of the last upload handled
 
 
-# --- cached, shared read-only: all deterministic functions of the settings ------------------------
-@st.cache_resource(show_spinner="Training a model with your settings…", max_entries=64)
-def reference_run(cfg: TrainConfig) -> Trainer:
-    """A full run with `cfg` (deterministic given the seed); shared read-only, never advanced."""
-    return Trainer(cfg, get_dataset(cfg.source)).run()
-
-
+# --- shared read-only: deterministic functions of the settings, computed once per server ----------
 @st.cache_resource(show_spinner="Computing the mean 3 and mean 7…")
 def pixel_baseline(source: str) -> baseline.Baseline:
     return baseline.pixel_similarity(get_dataset(source))
 
 
-@st.cache_data(show_spinner="Training with mnist_loss and with binary cross-entropy…", max_entries=64)
-def loss_comparison(cfg_strings: tuple) -> dict:
-    cfg = TrainConfig(**{k: v for k, v in zip(TrainConfig.__dataclass_fields__, cfg_strings)})
-    return baseline.compare_losses(cfg, get_dataset(cfg.source))
-
-
-def run_for_history(cfg: TrainConfig) -> tuple[Trainer, str]:
-    """The session's trainer when it has trained, else a cached run with the session's settings."""
+def run_for_history(cfg: TrainConfig) -> tuple[Trainer | None, str]:
+    """The session's trainer when it has trained an epoch, else a run with the session's settings
+    made once per server (None while it trains in the background)."""
     t = st.session_state.get(TRAINER)
     if t is not None and t.epoch > 0:
         return t, f"your training run (epoch {t.epoch} of {t.cfg.epochs})"
-    return reference_run(cfg), ("a run with your settings made for this page (you have not trained "
-                                "a full epoch yet on the Train page; same settings, same seed, same result)")
+    data = get_dataset(cfg.source)
+    run = jobs.result(("run", cfg), jobs_core.full_run(cfg, data), jobs_core.run_cost(cfg, data.n_train),
+                      "Training a model with your settings")
+    return run, ("a run with your settings made for this page (you have not trained a full epoch yet on "
+                 "the Train page; same settings, same seed, same result)")
 
 
 # --- sections --------------------------------------------------------------------------------------
@@ -61,9 +58,11 @@ def weights_section(model: Model, cfg: TrainConfig, acc: float) -> None:
         st.caption(f"Showing {model.description}.")
 
 
-def replay_section(cfg: TrainConfig) -> Trainer:
+def replay_section(cfg: TrainConfig) -> Trainer | None:
     st.subheader("Watch the weights form")
     trainer, what = run_for_history(cfg)
+    if trainer is None:
+        return None
     st.markdown("Press **▶ play** or drag the slider: one frame per epoch, all on one colour scale. "
                 "The random start hides the change, so by default you see what training *added* to it: "
                 "the digits' shape appears where training digits have ink, while pixels that are always "
@@ -76,7 +75,7 @@ def replay_section(cfg: TrainConfig) -> Trainer:
     return trainer
 
 
-def baseline_section(trainer: Trainer, cfg: TrainConfig, lin: float) -> None:
+def baseline_section(trainer: Trainer | None, cfg: TrainConfig, lin: float) -> None:
     st.subheader("The lesson's first model: pixel similarity")
     base = pixel_baseline(cfg.source)
     st.markdown("Before any learning, the lesson averages every training 3 into an *ideal 3* and every "
@@ -91,7 +90,10 @@ def baseline_section(trainer: Trainer, cfg: TrainConfig, lin: float) -> None:
     c3.metric("the linear model: validation accuracy", f"{lin:.1%}",
               delta=f"{(lin - base.accuracy) * 100:+.1f} points")
     c3.caption(f"Both on the same {base.n_valid} validation digits.")
-
+    if trainer is None:
+        st.caption("What training added to the weights appears here beside mean 3 − mean 7 when the run above "
+                   "is done.")
+        return
     pos = trainer.cfg.positive
     diff = base.difference(pos)
     w, _ = trainer.params()
@@ -113,7 +115,11 @@ def baseline_section(trainer: Trainer, cfg: TrainConfig, lin: float) -> None:
 
 def losses_section(cfg: TrainConfig) -> None:
     st.subheader("mnist_loss or binary cross-entropy?")
-    res = loss_comparison(tuple(getattr(cfg, k) for k in TrainConfig.__dataclass_fields__))
+    data = get_dataset(cfg.source)
+    res = jobs.result(("losses", cfg), jobs_core.loss_comparison(cfg, data),
+                      2 * jobs_core.run_cost(cfg, data.n_train), "Training with mnist_loss and with cross-entropy")
+    if res is None:
+        return
     st.plotly_chart(figures.loss_comparison(res, height=fig_height(300)), width="stretch", key="loss_fig")
     a, b, c = st.columns(3)
     a.metric("final accuracy, mnist_loss", f"{res['mnist']['accuracy']:.1%}")
@@ -149,13 +155,13 @@ def gallery_section(model: Model, cfg: TrainConfig, data) -> None:
         height_per_row=fig_height(150)), width="stretch", key="gallery_fig")
 
 
-def download_section(model: Model, trainer_cfg: TrainConfig | None) -> None:
+def download_section(model: Model) -> None:
     st.subheader("Save the 785 numbers, or load some")
     st.markdown("The whole model fits in a 4 KB file. Download it, open the CSV in a spreadsheet (28 rows "
                 "of 28 weights: the picture above as numbers), or load a weights file back: the Draw "
                 "page then uses it.")
     c1, c2, c3 = st.columns(3)
-    c1.download_button("Weights (.pt, torch)", wio.to_bytes(np.array(model.weights), model.bias, trainer_cfg),
+    c1.download_button("Weights (.pt, torch)", wio.to_bytes(np.array(model.weights), model.bias, model.cfg),
                        file_name="mnist37_weights.pt", mime="application/octet-stream", key="dl_pt",
                        help="torch.save of {'weights' (784, 1), 'bias' (1,), 'config'}; "
                             "load with torch.load(path, weights_only=True)")
@@ -179,7 +185,7 @@ def upload_section() -> None:
         else:
             positive = cfg.positive if cfg is not None else get_config().positive
             w.setflags(write=False)
-            st.session_state[UPLOADED] = Model(w, b, positive, f"the weights loaded from {up.name}")
+            st.session_state[UPLOADED] = Model(w, b, positive, f"the weights loaded from {up.name}", cfg)
             st.session_state[UPLOAD_SEEN] = (up.file_id, None)
             st.rerun()  # redraw the whole page with the loaded model
     if up is not None and st.session_state.get(UPLOAD_SEEN, (None, None))[1]:
@@ -192,7 +198,7 @@ def upload_section() -> None:
 
 
 # --- the page --------------------------------------------------------------------------------------
-route_through_app()  # before anything is drawn: see pages.common
+route_through_app()  # before anything is drawn
 st.title("The model is 785 numbers")
 st.markdown("784 weights, one per pixel, and a bias: that is all the model is. Here they are as a "
             "picture, as they formed epoch by epoch, next to the lesson's simpler first idea, and as a "
@@ -209,8 +215,5 @@ baseline_section(trainer, cfg, accuracy)
 losses_section(cfg)
 gallery_section(model, cfg, data)
 if not is_presentation():
-    t = st.session_state.get(TRAINER)
-    uploaded = st.session_state.get(UPLOADED)
-    download_section(model, t.cfg if t is not None and uploaded is None and t.step > 0 else
-                     None if uploaded is not None else TrainConfig(positive=model.positive))
+    download_section(model)
     upload_section()

@@ -34,3 +34,15 @@ def page(browser):
     pg = ctx.new_page()
     yield pg
     ctx.close()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server of the suite's own (harness.postgres), for the whole session."""
+    from harness.postgres import PostgresServer, why_not
+
+    reason = why_not()
+    if reason:
+        pytest.skip(reason)
+    with PostgresServer() as pg:
+        yield pg

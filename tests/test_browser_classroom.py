@@ -102,7 +102,7 @@ def test_first_request_may_be_a_shared_link(browser):
     """A teacher starts the server and the first thing anyone opens is a shared link to a sub-page.
 
     Streamlit 1.67 serves such a first run in its legacy pages-folder mode (a `pages/` folder sits
-    next to streamlit_app.py); pages.common.route_through_app reruns it through st.navigation.
+    next to streamlit_app.py); pages.ui.routing.route_through_app reruns it through st.navigation.
     """
     s = StreamlitServer()
     try:

@@ -71,7 +71,7 @@ def test_fastest_trains_between_redraws_to_the_end_and_pause_stops_it(server, pa
     # 21,200 steps, ~13 s at "fastest". A round below trains 1,600-3,700 steps before its Pause lands
     # (in Chromium on 2 busy cores the click itself takes 0.5-1.5 s; 18 rounds measured at bs 32, the
     # three rounds reached up to 8,722), so three rounds stay clear of the end; at bs 32 (10,600
-    # steps) the margin was under 2,000 steps. (A Pause that never lands, as pages.common.Clicks
+    # steps) the margin was under 2,000 steps. (A Pause that never lands, as pages.ui.clicks.Clicks
     # now prevents, still trains to the end and fails below.)
     page.goto(server.url + "/train?epochs=200&bs=16")
     page.wait_for_selector('[data-testid="stMetric"]', timeout=TIMEOUT)

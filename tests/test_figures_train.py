@@ -1,4 +1,4 @@
-"""The Train page's numbers (mnist37.metrics) and figures (mnist37.figures, Train page section).
+"""The Train page's live figures (mnist37.figures: learning curves, threshold view, live weights).
 
 The live figures skip plotly's validation when they are built (they are redrawn several times a
 second), so every one of them is validated in full here.
@@ -13,8 +13,7 @@ import pytest
 import torch
 
 from mnist37 import data, figures
-from mnist37.metrics import EpochAccuracy, accuracy_sweep, logit_span, thin
-from mnist37.model import accuracy
+from mnist37.metrics import EpochAccuracy, accuracy_sweep, logit_span
 from mnist37.train import TrainConfig, Trainer
 
 
@@ -54,62 +53,6 @@ def validated(fig: go.Figure | dict) -> Spec:
     text = pio.to_json(fig, validate=True)
     return json.loads(text, object_hook=_decode,
                       parse_constant=lambda c: pytest.fail(f"non-JSON constant {c} in the figure"))
-
-
-def test_accuracy_sweep_matches_the_lessons_accuracy_at_every_threshold():
-    gen = torch.Generator().manual_seed(0)
-    logits = torch.randn(500, 1, generator=gen) * 4
-    logits[::37] = float("nan")
-    logits[5], logits[6] = float("inf"), float("-inf")
-    targets = (torch.rand(500, 1, generator=gen) > 0.4).float()
-    thresholds = np.concatenate([np.linspace(-12, 12, 97), logits[:20, 0].numpy()])  # include exact ties
-    swept = accuracy_sweep(logits.numpy(), targets.numpy(), thresholds)
-    expected = [accuracy(logits, targets, float(t)) for t in thresholds if np.isfinite(t)]
-    assert swept[np.isfinite(thresholds)] == pytest.approx(expected, abs=1e-12)
-
-
-def test_accuracy_sweep_on_a_trained_model(trained):
-    z, y = trained.valid_logits().numpy(), trained.valid_y.numpy()
-    assert accuracy_sweep(z, y, [0.0])[0] == trained.valid_accuracy(0.0)
-    assert accuracy_sweep(z, y, [-1e9, 1e9]).tolist() == [y.mean(), 1 - y.mean()]  # all 3s / all 7s
-
-
-def test_thin_keeps_short_curves_and_averages_long_ones():
-    x, y = thin([3.0, 1.0, 2.0], 10)
-    assert x.tolist() == [1, 2, 3] and y.tolist() == [3, 1, 2]
-    v = np.random.default_rng(0).random(1003)
-    x, y = thin(v, 100)
-    assert len(x) == len(y) == 100
-    assert 1 <= x[0] < x[-1] <= 1003 and np.all(np.diff(x) > 0)
-    edges = np.linspace(0, 1003, 101).astype(int)
-    assert (y * np.diff(edges)).sum() == pytest.approx(v.sum())  # every step counted exactly once
-
-
-def test_logit_span():
-    assert logit_span([0.5, -3]) == 10
-    assert logit_span([-10.5]) == 20
-    assert logit_span([21, np.nan, np.inf]) == 50
-    assert logit_span([130]) == 200
-    assert logit_span([]) == 10
-
-
-def test_epoch_accuracy_matches_history_and_starts_at_the_random_weights(trained):
-    acc = EpochAccuracy(trained, 0.5).update()
-    h = trained.history(0.5)
-    assert acc.epochs == [0, 1, 2, 3]
-    assert acc.train[1:] == h["train_accuracy"] and acc.valid[1:] == h["valid_accuracy"]
-    fresh = Trainer(trained.cfg, trained.data)  # same seed: the same random weights as epoch 0
-    assert acc.valid[0] == fresh.valid_accuracy(0.5)
-    assert len(acc.update().valid) == 4  # a second update adds nothing
-
-
-def test_epoch_accuracy_extends_as_epochs_finish():
-    t = Trainer(TrainConfig(epochs=3), data.load_embedded())
-    acc = EpochAccuracy(t, 0.0)
-    assert len(acc.update().valid) == 1
-    t.advance_epoch()
-    t.advance_epoch()
-    assert acc.update().valid[1:] == t.history(0.0)["valid_accuracy"]
 
 
 def test_learning_curves(trained):
@@ -159,3 +102,17 @@ def test_weight_heatmap_live_is_the_weight_heatmap_with_new_weights():
     assert "row %{y}, col %{x}" in trace.hovertemplate and "weight" in trace.hovertemplate
     w[3] = np.nan  # an overflowed model still draws
     validated(figures.weight_heatmap_live(w))
+
+
+def test_typed_arrays_are_encoded_as_plotlys_own_encoder_does():
+    from _plotly_utils.utils import to_typed_array_spec
+
+    from mnist37.figures.style import _f32
+
+    rng = np.random.default_rng(0)
+    for a in (np.arange(5.0), rng.random((28, 28)), np.array([1.5]), np.array([[1, 2, 3]]), rng.random(401) * 1e30,
+              np.array([np.nan, np.inf, -0.0])):
+        want = to_typed_array_spec(np.asarray(a, dtype=np.float32))
+        assert _f32(a) == want
+    assert _f32([]) == []
+

@@ -81,7 +81,8 @@ def test_blank_drawing_shows_the_prompt_and_no_decision(value):
 
 
 def test_threshold_is_the_shared_setting_and_moves_the_decision():
-    from pages.common import UPLOADED, Model
+    from mnist37.session import Model
+    from pages.ui.session import UPLOADED
 
     at = AppTest.from_file(APP, default_timeout=180).run()
     at.switch_page("pages/draw.py")
@@ -146,7 +147,8 @@ def test_bad_uploads_give_a_clear_message_and_no_traceback(name, data, words):
 
 def test_uploaded_weights_are_the_model_used():
     """current_model(): weights the user uploaded win over the default model."""
-    from pages.common import UPLOADED, Model
+    from mnist37.session import Model
+    from pages.ui.session import UPLOADED
 
     at = AppTest.from_file(APP, default_timeout=180).run()
     at.switch_page("pages/draw.py")
@@ -165,7 +167,7 @@ def test_uploaded_weights_are_the_model_used():
 def test_presentation_mode_makes_the_figures_taller():
     import json
 
-    from pages.common import PRESENTATION
+    from pages.ui.present import PRESENTATION
 
     heights = []
     for on in (False, True):

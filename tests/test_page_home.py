@@ -14,7 +14,7 @@ from mnist37 import baseline
 from mnist37.data import load_embedded
 from mnist37.model import decide
 from mnist37.train import TrainConfig, Trainer
-from pages.common import PRESENTATION
+from pages.ui.present import PRESENTATION
 from tests.apptest_nav import entrypoint_every_run  # noqa: F401 (a fixture)
 from harness.server import ROOT
 

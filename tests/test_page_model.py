@@ -16,7 +16,7 @@ from mnist37 import baseline
 from mnist37 import weights as wio
 from mnist37.data import load_embedded
 from mnist37.train import TrainConfig, Trainer
-from pages.common import TRAINER, UPLOADED
+from pages.ui.session import TRAINER, UPLOADED
 from tests.apptest_nav import entrypoint_every_run  # noqa: F401 (a fixture)
 from harness.server import ROOT
 
@@ -189,6 +189,25 @@ def test_presentation_mode_hides_the_file_controls():
     assert not at.exception
     assert not at.get("file_uploader") and not at.get("download_button")
     assert not at.slider  # the gallery size control is advanced
+
+
+def test_a_link_to_a_huge_run_draws_the_page_and_trains_it_in_the_background():
+    """bs=1, 200 epochs: 336,400 steps, far beyond what a page view may do itself. The page is drawn
+    without them (the weights, the gallery, the downloads) with a progress bar where the replay and
+    the loss comparison will be, while one shared background job trains."""
+    from mnist37.config import TrainConfig as Cfg
+    from pages.ui.jobs import server_jobs
+
+    at = model_page(bs=1, epochs=200, seed=11)
+    assert not at.exception
+    assert [p for p in at.get("progress") if "in the background (336,400 steps)" in p.proto.text]
+    keys = [c.proto.id for c in at.get("plotly_chart")]
+    assert any("weights_fig" in k for k in keys) and not any("replay_fig" in k for k in keys)
+    job = server_jobs().submit(("run", Cfg(bs=1, epochs=200, seed=11)), None)
+    assert not job.done and job.progress < 0.5  # the page's run did not wait for it
+    job.cancel()
+    assert job.wait(30) and type(job.error).__name__ == "Cancelled"
+    assert "Save the 785 numbers, or load some" in [s.value for s in at.subheader]
 
 
 def test_a_sparse_weights_upload_is_loaded_as_its_dense_values():

@@ -6,7 +6,8 @@ from torch.utils.data import DataLoader
 
 from mnist37 import data
 from mnist37.model import batch_accuracy, init_params, linear1, mnist_loss
-from mnist37.train import TrainConfig, Trainer, from_strings, needs_reset, to_strings
+from mnist37.config import TrainConfig
+from mnist37.train import Trainer
 
 
 @pytest.fixture(scope="module")
@@ -109,19 +110,6 @@ def test_training_for_a_threshold_moves_the_bias(ds):
     assert plain.valid_accuracy(5.0) < plain.valid_accuracy(0.0) - 0.02  # without it, 5 hurts
 
 
-def test_config_validation_and_strings():
-    with pytest.raises(ValueError, match="lr must be between"):
-        TrainConfig(lr=100)
-    with pytest.raises(ValueError, match="positive must be one of 3, 7"):
-        TrainConfig(positive=5)
-    cfg = TrainConfig(lr=0.5, seed=7, loss="bce", positive=7, threshold=-1.5)
-    back, notices = from_strings(to_strings(cfg))
-    assert back == cfg and notices == []
-    bad, notices = from_strings({"lr": "abc", "epochs": "9999", "seed": "3", "nope": "1"})
-    assert bad == TrainConfig(seed=3) and len(notices) == 2
-    assert needs_reset(TrainConfig(), TrainConfig(seed=1, lr=0.1)) == ["seed"]
-
-
 def test_init_std_3e37_overflows_the_logits_and_cannot_start(ds):
     """Finite random weights whose sums overflow (about 40 % of the logits are inf; mnist_loss
     stays finite and its gradients zero): the trainer says so before any step."""
@@ -162,3 +150,8 @@ def test_validation_logits_overflowing_at_the_end_of_an_epoch_stop_training(ds):
     t.advance_epoch()
     assert t.status == "diverged" and "validation" in t.message
     assert t.epoch == 0 and t.epochs == [] and torch.isfinite(t.weights).all()
+
+
+def test_train_refused_after_an_overflow_says_what_to_lower(ds):
+    t = Trainer(TrainConfig(std=3e37), ds)
+    assert t.refusal() == t.message and "Lower the init std" in t.refusal()

@@ -8,8 +8,9 @@ from dataclasses import replace
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mnist37.train import TrainConfig
-from pages.common import CONFIG, PRESENTATION, URL_FIELDS, config_from_url, url_params
+from mnist37.config import URL_FIELDS, TrainConfig, from_query, to_query
+from pages.ui.present import PRESENTATION
+from pages.ui.session import CONFIG
 from tests.apptest_nav import entrypoint_every_run  # noqa: F401 (a fixture)
 from harness.server import ROOT
 
@@ -35,15 +36,15 @@ def open_link(params: dict, page: str | None = None) -> AppTest:
                                  TrainConfig(lr=0.001, threshold=-10.0, bs=1, epochs=200, std=0.0, seed=2**31 - 1,
                                              source="mnist", fit_threshold=True)])
 def test_url_params_round_trip(cfg):
-    back, notices = config_from_url(url_params(cfg))
-    assert back == cfg and notices == []
+    back, errors = from_query(to_query(cfg))
+    assert back == cfg and errors == []
 
 
 def test_url_names_every_train_setting_and_never_a_server_folder():
     assert set(URL_FIELDS) == {"lr", "threshold", "bs", "epochs", "std", "seed", "loss", "positive", "source"}
-    assert "source" not in url_params(replace(TrainConfig(), source="/home/teacher/digits"))
-    cfg, notices = config_from_url({"source": "/etc"})
-    assert cfg.source == "embedded" and len(notices) == 1 and "source" in notices[0]
+    assert "source" not in to_query(replace(TrainConfig(), source="/home/teacher/digits"))
+    cfg, errors = from_query({"source": "/etc"})
+    assert cfg.source == "embedded" and [e.name for e in errors] == ["source"]
 
 
 def test_shared_link_restores_settings_and_stays_in_the_address_bar():
