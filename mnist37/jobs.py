@@ -18,8 +18,9 @@ from collections import OrderedDict
 from typing import Callable, Hashable
 
 from .baseline import compare_losses
-from .config import TrainConfig
+from .config import LR_GRID, TrainConfig
 from .data import Dataset
+from .sweep import sweep
 from .train import Trainer
 
 SYNC_BUDGET = 2_000  # SGD steps (of up to 256 images) a page view may run itself, about a second
@@ -196,3 +197,15 @@ def full_run(cfg: TrainConfig, data: Dataset) -> Callable[[Job], Trainer]:
 def loss_comparison(cfg: TrainConfig, data: Dataset) -> Callable[[Job], dict]:
     """Work for a job: `mnist37.baseline.compare_losses`, each of its two runs in chunks."""
     return lambda job: compare_losses(cfg, data, run=lambda t, i: _train(job, t, i / 2, 0.5))
+
+
+def lr_sweep(cfg: TrainConfig, data: Dataset) -> Callable[[Job], list]:
+    """Work for a job: `mnist37.sweep.sweep` over the learning-rate grid, each run in chunks."""
+    n = len(LR_GRID)
+    return lambda job: sweep(cfg, data, train=lambda t, i: _train(job, t, i / n, 1 / n))
+
+
+def sweep_cost(cfg: TrainConfig, n_train: int) -> int:
+    """The work of a learning-rate sweep: one full run per rate of the grid."""
+    return len(LR_GRID) * run_cost(cfg, n_train)
+

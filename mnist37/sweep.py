@@ -36,14 +36,17 @@ class SweepRun:
 
 
 def sweep(cfg: TrainConfig, data: Dataset, lrs=LR_GRID,
-          on_run: Callable[[int, int, SweepRun], None] | None = None) -> list[SweepRun]:
+          on_run: Callable[[int, int, SweepRun], None] | None = None,
+          train: Callable[[Trainer, int], object] = lambda t, i: t.run()) -> list[SweepRun]:
     """Train `cfg` at each learning rate in `lrs`, from the same seed, for cfg.epochs epochs.
-    `on_run(done, total, run)` is called after each run (for a progress bar)."""
+    `on_run(done, total, run)` is called after each run (for a progress bar); `train(trainer, i)`
+    trains the i-th run to its end (in one go by default)."""
     runs, threads = [], torch.get_num_threads()
     torch.set_num_threads(1)
     try:
         for i, lr in enumerate(lrs):
-            t = Trainer(replace(cfg, lr=float(lr)), data).run()
+            t = Trainer(replace(cfg, lr=float(lr)), data)
+            train(t, i)
             loss = t.valid_loss()
             run = SweepRun(lr=float(lr), valid_accuracy=t.valid_accuracy(), valid_loss=loss,
                            diverged=t.status == "diverged" or not math.isfinite(loss), epochs=t.epoch)

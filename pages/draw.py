@@ -10,6 +10,7 @@ from mnist37 import preprocess as pp
 from mnist37.inference import infer, probability_text, top_contributions
 from mnist37.model import other_digit
 from mnist37.config import spec
+from mnist37.fool import fool
 from pages.ui.links import sync_url
 from pages.ui.present import fig_height
 from pages.ui.routing import route_through_app
@@ -20,6 +21,7 @@ CANVAS_N = "draw_canvas_n"
 BRUSH = "draw_brush"
 SOURCE = "draw_source"
 UPLOAD = "draw_upload"
+FOOL = "draw_fool_on"
 DRAW, UPLOAD_IMAGE = "Draw", "Upload an image"
 PROMPT = "Draw a digit: a 3 or a 7, big, in the middle of the black square."
 
@@ -148,6 +150,27 @@ def draw_and_predict() -> None:
                              key="draw_sigmoid", config={"displayModeBar": False})
     done = f"Preprocessed like MNIST: {prep.describe()}. " if prep is not None else ""
     st.caption(f"{done}Model: {model.description}.")
+    if prep is not None and st.toggle("Fool the model: the fewest pixels that flip its decision", key=FOOL):
+        fool_view(prep.x, model, threshold)
+
+
+def fool_view(x, model, threshold: float) -> None:
+    """The pixels to add or erase, fewest first, that carry the logit across the threshold."""
+    f = fool(x, model.weights, model.bias, threshold, model.positive)
+    left, right = st.columns([1, 2], vertical_alignment="center")
+    left.plotly_chart(figures.fool_overlay(x, f.changes, height=fig_height(240)), key="draw_fool",
+                      config={"displayModeBar": False})
+    if f.flipped:
+        n_add = sum(c.add for c in f.changes)
+        right.markdown(f"**{f.count} pixels** turn this {f.decision_before} into a {f.decision_after}: add ink at the "
+                       f"{n_add} orange squares, erase the {f.count - n_add} blue circles. The logit goes "
+                       f"{f.logit_before:+.2f} → {f.logit_after:+.2f}, across the threshold {threshold:g}.")
+    else:
+        right.markdown(f"No change of pixels flips it: even every pixel that helps only moves the logit to "
+                       f"{f.logit_after:+.2f}, short of the threshold {threshold:g}.")
+    right.caption("The logit's gradient with respect to the pixels is the weights, so the pixels whose change "
+                  "moves the logit most are taken first: a linear model is easy to fool, and a person would "
+                  "hardly notice.")
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

@@ -18,6 +18,7 @@ from pages.ui.routing import route_through_app
 from pages.ui.session import (RUNNING, get_config, get_trainer, holding_trainer, pause, reset_trainer, seed_widget,
                               set_config)
 from pages.ui.train_run import DEFAULT_SPEED, EPOCH_END, FIT_FROM, NOTICE, SPEED, SPEEDS, act, clicks, fit_start
+from pages.ui.train_compare import keep, runs_section, sweep_section
 from pages.ui.train_views import CHANGE, lesson_views, live_views, redraw_interval
 
 LABELS = {"source": "data source", "std": "init std", "seed": "seed", "loss": "loss", "positive": "positive digit"}
@@ -78,7 +79,7 @@ def apply(cfg: TrainConfig, values: dict) -> None:
     with holding_trainer() as t:  # a new lr (or threshold, ...) applies from the next step
         changed = t.update(new)
     if changed:
-        pause()
+        keep(pause())
         t = reset_trainer()
         what = ", ".join(f"the {LABELS[n]} ({getattr(cfg, n)} → {getattr(new, n)})" for n in changed)
         st.session_state[NOTICE] = (f"Reset to fresh random weights (seed {new.seed}): you changed {what}, "
@@ -107,6 +108,8 @@ except DataError as e:
     trainer = reset_trainer()
 if FIT_FROM not in st.session_state:
     st.session_state[FIT_FROM] = fit_start(trainer)
+if trainer.finished:
+    keep(trainer)
 running = bool(st.session_state.get(RUNNING)) and (not trainer.finished or EPOCH_END in st.session_state)
 st.session_state[RUNNING] = running
 
@@ -121,7 +124,9 @@ b[2].button("Epoch", key="epoch_button", on_click=record, args=("epoch", drawn),
             help="Train one epoch")
 b[3].button("Reset", key="reset_button", on_click=record, args=("reset", drawn), width="stretch",
             help="Fresh random weights from the seed")
-b[4].toggle("Show what training changed", key=CHANGE, help="The weights minus the random ones they started from")
+with b[4]:
+    st.toggle("Show what training changed", key=CHANGE, help="The weights minus the random ones they started from")
+    st.page_link("pages/step.py", label="One step, up close: the gradient and -lr × grad", icon=":material/footprint:")
 if trainer.data.notice:
     st.info(trainer.data.notice)
 if NOTICE in st.session_state:
@@ -133,3 +138,5 @@ if trainer.status == "diverged":
 
 st.fragment(run_every=redraw_interval() if running else None)(live_views)()
 lesson_views()
+runs_section(trainer)
+sweep_section()

@@ -79,3 +79,13 @@ def test_a_cancelled_job_stops_at_its_next_rest(ds):
     job.cancel()
     assert job.wait(30) and isinstance(job.error, jobs.Cancelled) and job.progress < 0.1
 
+
+
+def test_the_sweep_job_equals_the_sweep(ds):
+    from mnist37.sweep import sweep
+
+    cfg = TrainConfig(epochs=2)
+    job = Jobs().submit("sweep", jobs.lr_sweep(cfg, ds))
+    assert job.wait(120) and job.error is None
+    assert job.result == sweep(cfg, ds)
+    assert jobs.sweep_cost(TrainConfig(), 1682) == 13 * 140

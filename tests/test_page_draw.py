@@ -181,6 +181,22 @@ def test_presentation_mode_makes_the_figures_taller():
     assert all(b > a for a, b in zip(*heights))
 
 
+def test_fool_the_model_names_the_fewest_pixels_that_flip_the_decision():
+    from mnist37.fool import fool
+    from mnist37.preprocess import preprocess
+    from pages.ui.data import default_model
+
+    at = draw_page(drawing(SEVEN))
+    assert metrics(at)["Decision"] == "7" and len(at.get("plotly_chart")) == 3  # off by default: Decision first
+    at.toggle(key="draw_fool_on").set_value(True).run()
+    assert not at.exception and len(at.get("plotly_chart")) == 4
+    rgba = np.asarray(Image.open(io.BytesIO(base64.b64decode(drawing(SEVEN)["drawing"]["data"].split(",")[1]))))
+    model = default_model(3)
+    want = fool(preprocess(rgba).x, model.weights, model.bias, 0.0, 3)
+    line = next(m.value for m in at.markdown if "pixels** turn this" in m.value)
+    assert line.startswith(f"**{want.count} pixels** turn this 7 into a 3")
+
+
 def lab_png() -> bytes:
     """A LAB-mode image (saved as TIFF, named .png by the user): Pillow has no LAB -> L conversion."""
     buf = io.BytesIO()

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist37.metrics import class_midpoint
+from tests.apptest_nav import entrypoint_every_run  # noqa: F401 (a fixture)
 from mnist37.train import TrainConfig, Trainer
 
 TIMEOUT = 120  # seconds per run: generous, the machine is shared
@@ -28,8 +29,8 @@ def test_live_charts_keep_their_identity_and_take_new_figures():
     id_before, before, captions = live_charts(at)
     at.button(key="step_button").click().run()
     id_after, after, _ = live_charts(at)
-    assert id_before == id_after and len(before) == len(after) == len(captions) == 3
-    assert [f["data"][0]["type"] for f in after] == ["scatter", "heatmap", "bar"]
+    assert id_before == id_after and len(before) == len(after) == len(captions) == 4
+    assert [f["data"][0]["type"] for f in after] == ["scatter", "heatmap", "bar", "heatmap"]
     assert before[1]["data"] != after[1]["data"]  # the weights moved
     assert "<b>The 784 weights</b>" in captions[1]
 
@@ -85,7 +86,7 @@ def test_page_runs_at_the_lessons_defaults():
     assert at.selectbox(key="source").value == d.source
     assert at.toggle(key="fit_threshold").value is False
     assert {"Train", "Step", "Epoch", "Reset"} <= set(labels(at))
-    assert len(live_charts(at)[1]) == 3
+    assert len(live_charts(at)[1]) == 4
     assert len(at.expander) >= 3  # the lesson's code for each view
     assert any("sigmoid(0) = **0.500**" in c.value for c in at.caption)
 
@@ -405,3 +406,40 @@ def test_an_epoch_too_large_for_one_page_view_trains_live_within_the_budget():
     finally:
         run.SYNC_BUDGET = budget
     assert not at.exception
+
+
+def test_the_confusion_matrix_follows_the_threshold_and_agrees_with_the_accuracy():
+    at = open_train(epochs=3)
+    at.button(key="epoch_button").click().run()
+    for threshold in (0.0, 2.5):
+        at.slider(key="threshold").set_value(threshold).run()
+        conf = live_charts(at)[1][3]
+        counts = [[int(t.split("</b>")[0][3:]) for t in row] for row in conf["data"][0]["text"]]
+        (tp, fn), (fp, tn) = counts
+        assert tp + fn + fp + tn == 420
+        assert metric(at, "Valid accuracy") == f"{(tp + tn) / 420:.1%}"
+        assert f"at threshold {threshold:g}" in conf["layout"]["title"]["text"]
+
+
+def test_finished_and_reset_runs_are_kept_side_by_side_until_cleared():
+    at = open_train(epochs=2)
+    at.button(key="epoch_button").click().run()
+    at.button(key="epoch_button").click().run()  # done: the run is kept
+    at.button(key="reset_button").click().run()  # a fresh run; the done one is not kept twice
+    at.button(key="step_button").click().run()
+    at.button(key="reset_button").click().run()  # a reset run after one step is kept too
+    assert "Runs side by side" in [s.value for s in at.subheader]
+    rows = at.dataframe[0].value
+    assert len(rows) == 2 and list(rows["status"]) == ["done", "training"]
+    at.button(key="clear_runs").click().run()
+    assert "Runs side by side" not in [s.value for s in at.subheader]
+
+
+@pytest.mark.usefixtures("entrypoint_every_run")  # a button's value is read in the script: no routing rerun
+def test_the_learning_rate_sweep_trains_every_rate_of_the_slider():
+    at = open_train(epochs=2)
+    at.button(key="sweep_button").click().run()
+    assert not at.exception
+    fig = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if "sweep_fig" in c.proto.id)
+    assert len(fig["data"][0]["customdata"]) == 13
+    assert any("Best: lr" in c.value for c in at.caption)

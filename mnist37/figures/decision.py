@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import sequential
 
 from ..inference import probability_relation, sigmoid
 from ..model import other_digit
@@ -103,22 +104,31 @@ def threshold_view(logits, is_positive, threshold: float = 0.0, positive: int = 
     return _fast(data, layout, height, top=30)
 
 
-def confusion_matrix(conf: dict, positive: int = 3, threshold: float = 0.0, height: int = 260) -> go.Figure:
+_BLUES = [[i / (len(sequential.Blues) - 1), c] for i, c in enumerate(sequential.Blues)]
+
+
+def confusion_matrix(conf: dict, positive: int = 3, threshold: float = 0.0, height: int = 260) -> dict:
     """The 2x2 confusion matrix of `mnist37.metrics.confusion` (rows: the true digit, columns: the
-    decision at the threshold), each cell its count and its share of the row; shaded by that share."""
+    decision at the threshold), each cell its count and its share of the row, shaded by that share;
+    precision and recall for the positive digit underneath. A plain dict: it is redrawn live."""
+    from ..metrics import precision_recall
+
     other = other_digit(positive)
     counts = [[conf["tp"], conf["fn"]], [conf["fp"], conf["tn"]]]
     names = [["tp", "fn"], ["fp", "tn"]]
     share = [[c / max(1, sum(row)) for c in row] for row in counts]
     text = [[f"<b>{c}</b> {n}<br>{s:.0%} of the {d}s" for c, n, s in zip(row, nrow, srow)]
             for row, nrow, srow, d in zip(counts, names, share, (positive, other))]
-    trace = go.Heatmap(z=share, x=[f"called {positive}", f"called {other}"], y=[f"true {positive}", f"true {other}"],
-                       text=text, texttemplate="%{text}", textfont=dict(size=15), zmin=0, zmax=1,
-                       colorscale="Blues", showscale=False, xgap=3, ygap=3,
-                       hovertemplate="%{y}, %{x}: %{text}<extra></extra>")
-    return go.Figure(trace, layout=dict(
-        height=height, margin=dict(l=10, r=10, t=30, b=10), paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)", xaxis=dict(side="top", showgrid=False),
-        yaxis=dict(autorange="reversed", showgrid=False),
-        title=dict(text=f"at threshold {threshold:g}", x=0.5, xanchor="center", y=0.02, yanchor="bottom",
-                   font=dict(size=12))))
+    precision, recall = precision_recall(conf)
+    shown = lambda v: "—" if v is None else f"{v:.1%}"  # noqa: E731
+    trace = dict(type="heatmap", z=share, x=[f"called {positive}", f"called {other}"],
+                 y=[f"true {positive}", f"true {other}"], text=text, texttemplate="%{text}",
+                 textfont=dict(size=15), zmin=0, zmax=1, colorscale=_BLUES, showscale=False, xgap=3, ygap=3,
+                 hovertemplate="%{y}, %{x}: %{text}<extra></extra>")
+    layout = dict(xaxis=dict(side="top", showgrid=False), yaxis=dict(autorange="reversed", showgrid=False),
+                  title=dict(text=f"at threshold {threshold:g}: precision for {positive} {shown(precision)}, "
+                                  f"recall {shown(recall)}", x=0.5, xanchor="center", y=0.02, yanchor="bottom",
+                             font=dict(size=12)))
+    fig = _fast([trace], layout, height)
+    fig["layout"]["margin"] = dict(l=70, r=10, t=30, b=40)
+    return fig

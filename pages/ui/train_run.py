@@ -9,6 +9,7 @@ from mnist37.jobs import SYNC_BUDGET, step_cost
 from mnist37.metrics import class_midpoint
 from pages.ui.clicks import Clicks
 from pages.ui.session import RUNNING, background, get_trainer, pause, reset_trainer, stop_background
+from pages.ui.train_compare import keep
 
 FASTEST = "fastest"
 SPEEDS = (1, 2, 5, 10, 20, 50, FASTEST)  # mini-batch steps per redraw
@@ -54,7 +55,7 @@ def act(action: str) -> None:
         else:
             t.advance_epoch()
     elif action == "reset":
-        pause()
+        keep(pause())  # an earlier run to compare with (safe to redo: repeats are skipped)
         st.session_state[FIT_FROM] = fit_start(reset_trainer())
     else:
         raise ValueError(f"unknown button action {action!r}")

@@ -15,7 +15,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState, enqueue_message
 
 from mnist37 import figures
-from mnist37.metrics import EpochAccuracy, accuracy_sweep, class_midpoint, logit_span
+from mnist37.metrics import EpochAccuracy, accuracy_sweep, class_midpoint, confusion, logit_span
 from mnist37.model import accuracy, other_digit
 from mnist37.pacing import PACER
 from pages.ui.lesson_code import (ACCURACY_CODE, FIT_CODE, HISTOGRAM_CODE, LOSS_CODE, SWEEP_CODE, WEIGHTS_CODE,
@@ -68,7 +68,7 @@ def live_views() -> None:
         train_slice(get_trainer())
     with holding_trainer() as t:  # what the views show is one state of the model, read together
         if t.finished and running and EPOCH_END not in st.session_state:
-            # done or diverged: a full rerun turns Pause back into Train and stops the timer
+            # done or diverged: a full rerun turns Pause back into Train, stops the timer and keeps the run
             st.session_state[RUNNING] = False
             st.rerun()
         logits = t.valid_logits().numpy().ravel()
@@ -106,6 +106,8 @@ def live_views() -> None:
         figures.threshold_view(logits, targets == 1, cfg.threshold, positive, sweep,
                                accuracy_sweep(logits, targets, sweep), valid_acc, span=span,
                                height=fig_height(400)),
+        figures.confusion_matrix(confusion(logits, targets, cfg.threshold), positive, cfg.threshold,
+                                 height=fig_height(260)),
     ], [
         "**Loss** is what SGD pushes down: measured on each mini-batch while training (so it jumps around) and "
         "once per epoch on the valid digits, which the model never trains on. **Accuracy** is what we care "
@@ -117,6 +119,9 @@ def live_views() -> None:
         f"**Each valid digit's logit** (top): right of the dashed threshold the model says {positive}. Training "
         f"pulls the {positive}s right and the {other}s left. **Accuracy at every threshold** (bottom): moving "
         f"the threshold changes decisions, not weights.",
+        f"**The valid digits by true digit and decision** at this threshold. Precision: of the digits called "
+        f"{positive}, the share that are {positive}s; recall: of the {positive}s, the share called {positive}. "
+        f"Raise the threshold and fewer digits are called {positive}: precision goes up, recall down.",
     ], key="live", static=running)  # while training: pictures without hover, cheaper to redraw
 
     if cfg.fit_threshold:
