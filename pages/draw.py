@@ -106,7 +106,10 @@ def draw_and_predict() -> None:
         error = None
         if source == DRAW:
             rgba = read_canvas()
-            prep = pp.preprocess(rgba) if rgba is not None else None
+            try:
+                prep = pp.preprocess(rgba) if rgba is not None else None
+            except pp.PreprocessError as e:  # a dot too small to be a digit
+                prep, error = None, f"{str(e)[:1].upper()}{str(e)[1:]}."
             drawing_key = f"{CANVAS}_{st.session_state.get(CANVAS_N, 0)}"
         else:
             prep, error, drawing_key = read_upload()

@@ -107,10 +107,18 @@ def test_at_lr_10_on_a_fresh_model_the_loss_goes_up_and_the_page_says_why():
 
 
 def test_a_nan_loss_stops_the_run_as_step_does():
-    at = open_step(std=1e38)
+    at = open_step(std=1e36, loss="bce")  # finite logits whose mean loss overflows
     at.button(key="take_step").click().run()
     trainer = at.session_state["trainer"]
     assert trainer.status == "diverged" and trainer.step == 0
     assert any("Training stopped" in w.value for w in at.warning)
+    assert at.button(key="take_step").disabled
+    assert not at.exception
+
+
+def test_a_start_whose_logits_overflow_offers_no_step():
+    at = open_step(std=1e38)
+    assert at.session_state["trainer"].status == "diverged"
+    assert any("Training cannot start" in w.value for w in at.warning)
     assert at.button(key="take_step").disabled
     assert not at.exception
