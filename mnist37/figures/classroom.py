@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import GREYS, NEG_COLOUR, POS_COLOUR, TRAIN_COLOUR, VALID_COLOUR, _layout
+from .maps import digit_gallery
+from .style import NEG_COLOUR, POS_COLOUR, TRAIN_COLOUR, VALID_COLOUR, _layout
 
 LOSS_COLOURS = {"mnist": VALID_COLOUR, "bce": TRAIN_COLOUR}  # Okabe-Ito green and orange
 LOSS_NAMES = {"mnist": "mnist_loss", "bce": "cross-entropy"}
@@ -47,26 +48,8 @@ def class_runs(rows: list[dict], curves: list[list[float]], height: int = 340) -
 
 
 def drawings_sheet(images: list, labels: list[str], wrong: list[bool | None], cols: int = 8,
-                   tile_px: int = 84) -> go.Figure:
-    """The drawings (28x28, 0..1) tiled into one picture, each with its label under it; a mistake
-    is framed in red, a right answer in blue, a drawing whose digit nobody named in grey."""
-    n = max(1, len(images))
-    cols = max(1, min(cols, n))
-    rows = (n + cols - 1) // cols
-    gap = 4
-    sheet = np.full((rows * (28 + gap) - gap, cols * (28 + gap) - gap), np.nan)
-    shapes, notes = [], []
-    for i, img in enumerate(images):
-        r, c = divmod(i, cols)
-        top, left = r * (28 + gap), c * (28 + gap)
-        sheet[top:top + 28, left:left + 28] = np.asarray(img, np.float64).reshape(28, 28)
-        colour = NEG_COLOUR if wrong[i] else POS_COLOUR if wrong[i] is False else "#888888"
-        shapes.append(dict(type="rect", x0=left - 1, x1=left + 28, y0=top - 1, y1=top + 28,
-                           line=dict(color=colour, width=3 if wrong[i] else 1)))
-        notes.append(dict(x=left + 13.5, y=top + 28 + 0.2, text=labels[i], showarrow=False, yanchor="top",
-                          font=dict(size=11, color=colour if wrong[i] else None)))
-    fig = go.Figure(go.Heatmap(z=sheet, zmin=0, zmax=1, colorscale=GREYS, showscale=False, hoverinfo="skip"))
-    fig.update_layout(shapes=shapes, annotations=notes)
-    fig.update_xaxes(visible=False, range=[-2, sheet.shape[1] + 1], constrain="domain")
-    fig.update_yaxes(visible=False, range=[sheet.shape[0] + gap, -2], scaleanchor="x", constrain="domain")
-    return _layout(fig, height=rows * tile_px + 30)
+                   height_per_row: int = 110) -> go.Figure:
+    """The class's drawings tiled into one picture, each labelled; a mistake framed in red, a right
+    answer in blue, a drawing whose student did not say which digit it is in grey."""
+    frames = [NEG_COLOUR if w else POS_COLOUR if w is False else "#888888" for w in wrong]
+    return digit_gallery(images, labels, cols=cols, height_per_row=height_per_row, frames=frames)
