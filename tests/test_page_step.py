@@ -4,6 +4,8 @@ import numpy as np
 import torch
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest_nav import open_page
+
 from mnist37.sgd_step import fingerprint, preview
 from mnist37.train import TrainConfig, Trainer
 
@@ -11,11 +13,7 @@ TIMEOUT = 120  # seconds per run: generous, the machine is shared
 
 
 def open_step(**query) -> AppTest:
-    at = AppTest.from_file("../streamlit_app.py", default_timeout=TIMEOUT)
-    for k, v in query.items():
-        at.query_params[k] = str(v)
-    at.run()
-    at.switch_page("pages/step.py").run()
+    at = open_page("pages/step.py", TIMEOUT, **query)
     assert not at.exception
     return at
 

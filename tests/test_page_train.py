@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist37.metrics import class_midpoint
-from tests.apptest_nav import entrypoint_every_run  # noqa: F401 (a fixture)
+from tests.apptest_nav import entrypoint_every_run, open_page  # noqa: F401 (a fixture)
 from mnist37.train import TrainConfig, Trainer
 
 TIMEOUT = 120  # seconds per run: generous, the machine is shared
@@ -45,11 +45,7 @@ def train_to_end(at, timeout: float = 60.0) -> None:
     at.run()  # it may have finished after this run read it: draw the final state
 
 def open_train(**query) -> AppTest:
-    at = AppTest.from_file("../streamlit_app.py", default_timeout=TIMEOUT)
-    for k, v in query.items():
-        at.query_params[k] = str(v)
-    at.run()
-    at.switch_page("pages/train.py").run()
+    at = open_page("pages/train.py", TIMEOUT, **query)
     assert not at.exception
     return at
 
