@@ -5,8 +5,9 @@ a benchmark can run it beside a browser and measure its CPU apart:
 
 Each student i opens the path (with {i} filled in), presses the button and waits until the live
 fragment's timer runs. The crowd then prints `READY`; the window runs until a line arrives on
-stdin; then it prints one JSON line: per student the redraws per second in the window, the watched
-metric at its ends, the rerun requests sent, and any error; and exits (closing every websocket).
+stdin; then it prints one JSON line: per student the redraws, the rerun requests, the finished runs
+and those that came incomplete per second in the window, the watched metric at its ends, the timer's
+interval at the end (None once training stopped) and any errors; and exits (closing every websocket).
 """
 from __future__ import annotations
 
@@ -16,9 +17,12 @@ import json
 import sys
 import time
 
-from harness.student import Student
+from harness.student import FINISHED, Student
 
-OPEN_TIMEOUT = 300.0  # seconds: N first runs of the page queue on a loaded server
+# The server ends a run this way when it was stopped for a rerun, or when the next run began before
+# all of its deltas were sent (the unsent ones are dropped from the send queue).
+EARLY = FINISHED.FINISHED_EARLY_FOR_RERUN
+OPEN_TIMEOUT = 120.0  # seconds: N first runs of the page queue on a loaded server
 
 
 async def start(url: str, path: str, press: str | None) -> Student:
@@ -38,13 +42,15 @@ async def run(url: str, n: int, path: str, press: str | None, ramp: float) -> No
     students = await asyncio.gather(*(start(url, path.format(i=i), press) for i in range(n)))
     await asyncio.sleep(ramp)
     t0 = time.monotonic()
-    first = [s.metric(s.watch) for s in students]
+    first = [(s.metric(s.watch), s.sent) for s in students]
     print("READY", flush=True)
     await loop.run_in_executor(None, sys.stdin.readline)
     t1 = time.monotonic()
-    out = [{"redraws_per_s": round(s.redraw_rate(t0, t1), 3), "watched": [a, s.metric(s.watch)],
-            "interval": s.auto_rerun_interval, "sent": s.sent, "errors": s.errors[:3]}
-           for s, a in zip(students, first)]
+    out = [{"redraws_per_s": round(s.redraw_rate(t0, t1), 3), "requests_per_s": round((s.sent - sent) / (t1 - t0), 3),
+            "runs_per_s": round(sum(t0 <= r.t <= t1 for r in s.redraws) / (t1 - t0), 3),
+            "dropped_per_s": round(sum(t0 <= r.t <= t1 and r.status == EARLY for r in s.redraws) / (t1 - t0), 3),
+            "watched": [watched, s.metric(s.watch)], "interval": s.auto_rerun_interval, "errors": s.errors[:3]}
+           for s, (watched, sent) in zip(students, first)]
     print(json.dumps({"seconds": round(t1 - t0, 3), "students": out}), flush=True)
     await asyncio.gather(*(s.close() for s in students), return_exceptions=True)
 

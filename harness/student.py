@@ -45,7 +45,7 @@ CONTEXT = {"timezone": "UTC", "timezone_offset": 0, "locale": "en-US", "is_embed
            "color_scheme": "light"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     """One element or block of the page, at its delta path (0 = main area, 1 = sidebar, ...)."""
 
@@ -337,8 +337,10 @@ class Student:
     def _mount_widget(self, node: Node) -> None:
         """The value a widget takes when the frontend draws it: the one it already holds, or its
         default; the value the script set (`set_value`) wins over both. Buttons hold no value."""
+        if node.kind not in VALUED:
+            return
         w = node.widget
-        if node.kind not in VALUED or (w.id in self.widget_states and not w.set_value):
+        if w.id in self.widget_states and not w.set_value:
             return
         state = _value(node.kind, w, current=w.set_value)
         if state is not None:
@@ -355,7 +357,7 @@ class Student:
                      if n.run != run.script_run_id and (not fragments or n.fragment in fragments)]
             for p in stale:
                 self.nodes.pop(p, None)
-            drawn = {getattr(n.widget, "id", None) for n in self.nodes.values() if n.kind != "block"}
+            drawn = {n.widget.id for n in self.nodes.values() if n.kind in VALUED}
             for wid in [w for w in self.widget_states if w not in drawn]:
                 del self.widget_states[wid]
         if run and status != FINISHED.FINISHED_EARLY_FOR_RERUN:
