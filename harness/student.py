@@ -118,6 +118,7 @@ class Student:
         self._ws = await connect(ws_url, subprotocols=["streamlit", xsrf or "PLACEHOLDER_AUTH_TOKEN"],
                                  origin=f"{parts.scheme}://{parts.netloc}", additional_headers=headers,
                                  max_size=None, ping_interval=None, open_timeout=timeout)
+        self.upgrade_headers = self._ws.response.headers  # e.g. which replica a balancer chose
         self._reader = asyncio.create_task(self._read())
         await self._rerun(first=True)
         await self.wait_for(lambda s: any(r.status == FINISHED.FINISHED_SUCCESSFULLY for r in s.redraws), timeout)

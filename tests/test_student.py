@@ -4,11 +4,16 @@ fragment's timer until the server stops it, and speaks the protocol's cache and 
 from __future__ import annotations
 
 import asyncio
+import shutil
+import socket
+import subprocess
 import textwrap
+import time
 
 import pytest
 
-from harness.server import StreamlitServer
+from harness.procstat import server_processes
+from harness.server import StreamlitServer, free_port
 from harness.student import Student
 
 LONG = 120.0  # seconds: the machine is shared
@@ -128,3 +133,59 @@ def test_the_websocket_carries_the_pages_cookies_and_origin(tmp_path):
         assert s.metric("origin") == server.url
     finally:
         server.stop()
+
+
+HAPROXY = """
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 1h
+  timeout server 1h
+frontend app
+  bind 127.0.0.1:{port}
+  default_backend replicas
+backend replicas
+  balance roundrobin
+  cookie REPLICA insert indirect nocache
+  http-response set-header X-Replica %[srv_name]
+  server a 127.0.0.1:{a} cookie a
+  server b 127.0.0.1:{b} cookie b
+"""
+
+
+@pytest.mark.skipif(not shutil.which("haproxy"), reason="no haproxy on this machine (apt-get install haproxy)")
+def test_behind_a_balancer_the_websocket_stays_on_the_replica_that_served_the_page(tmp_path):
+    """Round robin would send the page's GET, the two start-up requests and the websocket to
+    alternate replicas; the balancer's cookie from the GET keeps them on one."""
+    app = tmp_path / "app.py"
+    app.write_text('import streamlit as st\nst.metric("ok", "yes")\n')
+    servers = [StreamlitServer(script="app.py", cwd=tmp_path) for _ in range(2)]
+    port = free_port()
+    (tmp_path / "haproxy.cfg").write_text(HAPROXY.format(port=port, a=servers[0].port, b=servers[1].port))
+    balancer = subprocess.Popen(["haproxy", "-db", "-f", str(tmp_path / "haproxy.cfg")])
+    try:
+        deadline = time.time() + 30
+        while True:  # until it listens
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.time() < deadline and balancer.poll() is None, "haproxy did not start"
+                time.sleep(0.1)
+        async def go():
+            got = []
+            for _ in range(2):
+                s = await opened(f"http://127.0.0.1:{port}", "/")
+                got.append(([c.value for c in s.jar if c.name == "REPLICA"], s.upgrade_headers.get("X-Replica")))
+                if len(got) == 2:
+                    got.append(server_processes(port)[0])
+                await s.close()
+            return got
+        first, second, pids = run(go())
+        assert first == (["a"], "a") and second == (["b"], "b")
+        assert pids == sorted(s.pid for s in servers)  # the app processes behind the balancer
+    finally:
+        balancer.terminate()
+        balancer.wait(10)
+        for s in servers:
+            s.stop()
