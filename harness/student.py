@@ -25,12 +25,12 @@ import http.cookiejar
 import time
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from streamlit.proto.Slider_pb2 import Slider
 from streamlit.proto.NumberInput_pb2 import NumberInput
+from streamlit.proto.Slider_pb2 import Slider
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -78,7 +78,8 @@ class _Timer:
 
 
 class Student:
-    """One browser tab on `url + path`, e.g. Student("http://127.0.0.1:8501", "/train?seed=3")."""
+    """One browser tab on `url + path`, e.g. Student("http://127.0.0.1:8501", "/train?seed=3");
+    `watch` names the st.metric whose value each Redraw records."""
 
     def __init__(self, url: str, path: str = "/", watch: str = "Step"):
         self.base = url.rstrip("/")
@@ -89,12 +90,11 @@ class Student:
         self.redraws: list[Redraw] = []
         self.page_script_hash = ""
         self.running = False  # the server says a run is in progress
-        self.errors: list[str] = []  # exceptions the app showed
+        self.errors: list[str] = []  # exceptions the app showed, a lost connection
         self._cache: dict[str, list] = {}  # hash -> [raw ForwardMsg bytes, run count when last used, fragment]
         self._runs_finished = 0
         self._max_cache_age = 2
         self._run_id = ""
-        self._run_fragments: tuple = ()
         self._timers: dict[str, _Timer] = {}
         self._waiters: list[tuple] = []  # (predicate, future) of wait_for calls
         self._ws = None
@@ -151,12 +151,12 @@ class Student:
 
     # --- what a user does ----------------------------------------------------------------------
     def find(self, label: str, kind: str | None = None) -> Node:
-        """The element whose label is `label` (a widget or a metric); the last one drawn if several."""
+        """The element whose label is `label` (a widget or a metric); the first drawn if several."""
         found = [n for n in self.nodes.values() if n.kind != "block" and (kind is None or n.kind == kind)
                  and getattr(n.widget, "label", None) == label]
         if not found:
             raise LookupError(f"no {kind or 'element'} labelled {label!r} on the page")
-        return found[-1]
+        return found[0]
 
     def metric(self, label: str) -> str | None:
         """The shown value of the st.metric labelled `label`, or None when there is none."""
@@ -314,9 +314,8 @@ class Student:
         that still apply); a new page clears the tree."""
         ns = msg.new_session
         self._run_id = msg.metadata.run.script_run_id
-        self._run_fragments = tuple(msg.metadata.run.fragment_ids)
         self._max_cache_age = ns.config.max_cached_message_age
-        if not self._run_fragments:
+        if not msg.metadata.run.fragment_ids:
             for f in list(self._timers):
                 self._stop_timer(f)
         if ns.page_script_hash != self.page_script_hash:
