@@ -299,7 +299,8 @@ def validate_one(url: str, server, browser, n: int, window: float, rounds: int =
     for _ in range(rounds):
         sim.append(_measure_sim(url, server, n, window))
         chromium.append(_measure_chromium(url, server, browser, n, window))
-    out = {"n": n, "rounds": rounds, "sim": _side(sim), "chromium": _side(chromium)}
+    out = {"n": n, "rounds": rounds, "sim": _side(sim), "chromium": _side(chromium),
+           "server_processes": chromium[-1]["how"]}
     for k in ("cpu_ms_per_redraw", "cpu_ms_per_request", "median_redraws_per_s", "redraws_per_request"):
         a, b = out["sim"][k], out["chromium"][k]
         out[f"{k}_ratio"] = round(a / b, 2) if a and b else None
@@ -310,20 +311,20 @@ def validate_one(url: str, server, browser, n: int, window: float, rounds: int =
 def _measure_sim(url: str, server, n: int, window: float) -> dict:
     crowd = Crowd(url, n)
     crowd.ready()
-    pids, _ = _server_pids(url, server)
+    pids, how = _server_pids(url, server)
     w = Window(pids, [crowd.proc.pid])
     w.start()
     time.sleep(window)
     m = w.stop()
     res = crowd.stop()
     rates = [(s["redraws_per_s"], s["requests_per_s"]) for s in res["students"]]
-    return {**m, "rates": rates, "client_cores": m["generator_cores"], "pids": pids}
+    return {**m, "rates": rates, "client_cores": m["generator_cores"], "pids": pids, "how": how}
 
 
 def _measure_chromium(url: str, server, browser, n: int, window: float) -> dict:
     pages = chromium_trainers(browser, url, n)
     time.sleep(RAMP)
-    pids, _ = _server_pids(url, server)
+    pids, how = _server_pids(url, server)
     w = Window(pids, [], [p for p in descendants(os.getpid()) if p not in pids])
     chromium_rates(pages, start=True)
     w.start()
@@ -332,7 +333,7 @@ def _measure_chromium(url: str, server, browser, n: int, window: float) -> dict:
     rates = chromium_rates(pages, start=False)
     for pg in pages:
         pg.context.close()
-    return {**m, "rates": rates, "client_cores": m["browser_cores"], "pids": pids}
+    return {**m, "rates": rates, "client_cores": m["browser_cores"], "pids": pids, "how": how}
 
 
 def _side(measured: list[dict]) -> dict:
@@ -373,8 +374,10 @@ def run(url: str | None = None, n: int | None = None, validate: bool = False, wi
     target = url.rstrip("/") if url else server.url
     result = {"url": url or "the benchmark's own server", "levels": [], "goal_n": GOAL_N}
     try:
-        asyncio.run(_open_root(target))
-        result["server_processes"] = _server_pids(target, server)[1]
+        try:
+            asyncio.run(_open_root(target))
+        except OSError as e:
+            raise RuntimeError(f"no Streamlit app answers at {target} ({e})") from None
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
@@ -392,6 +395,8 @@ def run(url: str | None = None, n: int | None = None, validate: bool = False, wi
         if server is not None:
             server.stop()
     levels = result["levels"]
+    result["server_processes"] = (levels[-1]["server_processes"] if levels else
+                                  result["validation"][-1]["server_processes"] if result.get("validation") else None)
     passed = [r for r in levels if r["passed"]]
     head = max(passed, key=lambda r: r["n"]) if passed else (levels[0] if levels else {})
     out = {k: head.get(k) for k in HEADLINE}  # the largest passing level (or the first), then the rest
