@@ -197,11 +197,12 @@ class Drawer:
 
     def stroke(self) -> float | None:
         """Clear the canvas if it shows a Decision, draw a 7: ms from mouse-up to its Decision
-        (None if none came within 30 s)."""
+        (None if the clearing or the Decision did not come within 30 s)."""
         pg = self.page
         if pg.evaluate("() => window.__draw.decision()") is not None:
             pg.get_by_role("button", name="Clear").click()
-            pg.evaluate(DRAW_WAIT_JS, "gone")
+            if pg.evaluate(DRAW_WAIT_JS, "gone") is None:
+                return None  # the page did not clear within 30 s: no stroke can be timed on it
             pg.wait_for_selector("canvas.upper-canvas", timeout=LOAD_TIMEOUT)
             time.sleep(0.3)  # a person's pause before drawing again
         draw(pg, SEVEN)
