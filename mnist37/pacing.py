@@ -41,7 +41,7 @@ class Pacer:
         self._cpu, self._clock = cpu, clock
         self._lock = threading.Lock()
         self._rung = 0
-        self._t0, self._c0 = clock(), cpu()
+        self._t0 = self._c0 = None  # the first redraw starts the first window
         self.load = 0.0  # CPU used per wall second in the last full window
 
     @property
@@ -52,6 +52,8 @@ class Pacer:
         """Seconds between two redraws of a live view, for every session of this process."""
         with self._lock:
             now = self._clock()
+            if self._t0 is None:
+                self._t0, self._c0 = now, self._cpu()
             elapsed = now - self._t0
             if elapsed >= self.window:
                 cpu = self._cpu()

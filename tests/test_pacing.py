@@ -47,3 +47,11 @@ def test_it_never_goes_past_the_ladder_and_resets_after_a_quiet_spell():
     assert p.interval() == LADDER[-1]
     f.run(30.0, 0.0)
     assert p.interval() == LADDER[0]
+
+
+def test_work_done_before_the_first_redraw_does_not_count():
+    f, p = pacer()
+    f.run(3.0, 1.0)  # the server's warm-up, before any live view
+    assert p.interval() == LADDER[0]
+    f.run(1.0, 0.3)
+    assert p.interval() == LADDER[0]
