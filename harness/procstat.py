@@ -114,7 +114,7 @@ def cmdline(pid: int) -> str:
         return ""
 
 
-def server_processes(port: int, is_app=lambda cmd: "streamlit" in cmd) -> tuple[list[int], str]:
+def server_processes(port: int, is_app=lambda cmd: "streamlit" in cmd or "server.py" in cmd) -> tuple[list[int], str]:
     """The app processes behind a local TCP port, and how they were found: the process listening on
     it when it is an app process (`is_app(command line)`); otherwise (a load balancer) the app
     processes listening on the local ports that the balancer has connections open to — so call it

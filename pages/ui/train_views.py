@@ -9,6 +9,8 @@ redraws less often, and training goes on between redraws.
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import streamlit as st
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -29,7 +31,8 @@ from pages.ui.train_run import EPOCH_END, FIT_FROM, act, clicks, train_slice
 SWEEP_POINTS = 401  # thresholds on the accuracy-vs-threshold curve
 ACCURACY = "train_accuracy_cache"  # session_state: EpochAccuracy for (trainer, threshold)
 INTERVAL = "train_interval"  # session_state: the redraw interval the browser's timer was last given
-CHANGE = "weights_change"  # the "Show what training changed" toggle's key
+CHANGE = "weights_change"
+FLUSH_SECONDS = 0.01  # idle time at the end of each live redraw (no CPU), see live_views  # the "Show what training changed" toggle's key
 
 
 def epoch_accuracy(t, threshold: float) -> EpochAccuracy:
@@ -39,10 +42,16 @@ def epoch_accuracy(t, threshold: float) -> EpochAccuracy:
     return acc.update()
 
 
+def _session() -> int:
+    """This session, for the pacer's count of sessions redrawing."""
+    return id(st.session_state[INTERVAL + "_session"]) if INTERVAL + "_session" in st.session_state else \
+        id(st.session_state.setdefault(INTERVAL + "_session", object()))
+
+
 def redraw_interval() -> float:
     """The live views' interval now (every session of the server shares it); remembered as the
     one the browser's timer runs at when the fragment is registered with it."""
-    st.session_state[INTERVAL] = PACER.interval()
+    st.session_state[INTERVAL] = PACER.interval(_session())
     return st.session_state[INTERVAL]
 
 
@@ -50,7 +59,7 @@ def _follow_pacer() -> None:
     """Inside a fragment rerun: when the shared interval has moved, send the browser the new one
     (the message st.fragment sends when it registers a `run_every`; the browser then resets its
     timer for this fragment)."""
-    interval = PACER.interval()
+    interval = PACER.interval(_session())
     if interval != st.session_state.get(INTERVAL):
         msg = ForwardMsg()
         msg.auto_rerun.interval = interval
@@ -127,6 +136,10 @@ def live_views() -> None:
         f"Raise the threshold and fewer digits are called {positive}: precision goes up, recall down.",
     ], key="live", static=running)  # while training: pictures without hover, cheaper to redraw
 
+    if running:
+        # Hand the server a moment to send this redraw: a timer tick that came in meanwhile starts
+        # the next run as soon as this one ends, and a run's start drops what is still unsent.
+        time.sleep(FLUSH_SECONDS)
     if cfg.fit_threshold:
         step0, bias0, mid0 = st.session_state[FIT_FROM]  # set before the first live view, and on reset
         mid = class_midpoint(logits, targets)
