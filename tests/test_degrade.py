@@ -1,0 +1,41 @@
+"""A saturated server slows every live view evenly: with a tiny CPU budget for live redraws, the
+pacer lengthens every student's redraw interval alike, each student still sees progress, training
+goes on between redraws, and nobody gets an error."""
+from __future__ import annotations
+
+import asyncio
+
+from harness.server import StreamlitServer
+from harness.student import Student
+from mnist37.pacing import LADDER
+
+LONG = 120.0
+
+
+def test_a_busy_server_slows_every_live_view_alike_and_keeps_training():
+    server = StreamlitServer(env={"MNIST37_LIVE_CPU_BUDGET": "0.05"})  # a budget a few students exceed
+
+    async def go():
+        students = [Student(server.url, f"/train?seed={i}&epochs=200") for i in range(4)]
+        try:
+            for s in students:
+                await s.open(LONG)
+                await s.click("Train")
+            for s in students:  # the pacer's first windows pass, and the browsers get a longer interval
+                await s.wait_for(lambda s: (s.auto_rerun_interval or 0) > LADDER[0], LONG)
+            before = [(len(s.redraws), int(s.metric("Step"))) for s in students]
+            await asyncio.sleep(6)
+            for s, (redraws, step) in zip(students, before):
+                assert len(s.redraws) > redraws  # still redrawing
+                assert int(s.metric("Step")) > step  # and training
+                assert not s.errors
+            intervals = {s.auto_rerun_interval for s in students}
+            assert len(intervals) <= 2 and min(intervals) > LADDER[0], intervals  # alike (one may lag a rung)
+        finally:
+            for s in students:
+                await s.close()
+
+    try:
+        asyncio.run(asyncio.wait_for(go(), 4 * LONG))
+    finally:
+        server.stop()
