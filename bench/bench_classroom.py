@@ -112,16 +112,47 @@ def arguments(p) -> None:
     p.add_argument("--validate", action="store_true", help="only the validation against Chromium (N = 1, 2, 3)")
     p.add_argument("--window", type=float, default=WINDOW, help="seconds measured per level")
     p.add_argument("--budget", type=float, default=BUDGET, help="seconds for climbing the levels")
+    p.add_argument("--class", dest="in_class", action="store_true",
+                   help="the students join a class first (with --url: the server's MNIST37_DB must be this "
+                        "process's too; by default both use ~/.cache/mnist37/classes.sqlite3)")
+    p.add_argument("--compare-class", type=int, metavar="N",
+                   help="only class mode's cost: N students without and in a class, in alternating rounds")
+
+
+def new_class() -> str:
+    """A class in the store the server uses (MNIST37_DB, as the app reads it)."""
+    from mnist37.classroom import ClassStore
+
+    return ClassStore.from_env().create_class().code
+
+
+def class_mode_cost(url: str, server, drawer: Drawer, n: int, window: float, rounds: int = 2) -> dict:
+    """The server's CPU per live redraw with N students training alone and with N in a class, in
+    alternating rounds; class mode's cost is the ratio of the medians."""
+    alone, joined = [], []
+    for _ in range(rounds):
+        alone.append(level(url, server, drawer, n, window))
+        joined.append(level(url, server, drawer, n, window, new_class()))
+        for r in (alone[-1], joined[-1]):
+            print("   ... " + level_line(r), file=sys.stderr, flush=True)
+    cost = [statistics.median(r["cpu_ms_per_redraw"] for r in x if r["cpu_ms_per_redraw"]) for x in (alone, joined)]
+    return {"n": n, "rounds": rounds, "alone": alone, "in_a_class": joined,
+            "cpu_ms_per_redraw_alone": round(cost[0], 1), "cpu_ms_per_redraw_in_a_class": round(cost[1], 1),
+            "class_mode_ratio": round(cost[1] / cost[0], 3)}
 
 
 # --- the simulated students, in their own process --------------------------------------------------
 class Crowd:
     """N simulated students (python -m harness.crowd) training on the server at `url`."""
 
-    def __init__(self, url: str, n: int):
+    def __init__(self, url: str, n: int, class_code: str | None = None):
         self.err = tempfile.TemporaryFile()
+        # In a class, each student opens the students' link to the Train page and joins from the sidebar.
+        path, press = (TRAIN_PATH, ["Train"]) if class_code is None else \
+            (TRAIN_PATH + f"&class={class_code}", [f"Join class {class_code}", "Train"])
         self.proc = subprocess.Popen([sys.executable, "-m", "harness.crowd", "--url", url, "--n", str(n),
-                                      "--path", TRAIN_PATH, "--press", "Train", "--ramp", str(RAMP)],
+                                      "--path", path, *(a for b in press for a in ("--press", b)),
+                                      "--ramp", str(RAMP)],
                                      cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err,
                                      text=True)
 
@@ -247,9 +278,9 @@ def chromium_rates(pages, start: bool) -> list[tuple[float, float]]:
 
 
 # --- one level, and the validation -----------------------------------------------------------------
-def level(url: str, server, drawer: Drawer, n: int, window: float) -> dict:
+def level(url: str, server, drawer: Drawer, n: int, window: float, class_code: str | None = None) -> dict:
     rss0 = rss_snapshot()
-    crowd = Crowd(url, n)
+    crowd = Crowd(url, n, class_code)
     crowd.ready()
     pids, how = _server_pids(url, server)
     w = Window(pids, [crowd.proc.pid],
@@ -265,7 +296,8 @@ def level(url: str, server, drawer: Drawer, n: int, window: float) -> dict:
     rates = [s["redraws_per_s"] for s in res["students"]]
     redraws = sum(rates) * res["seconds"]
     runs = sum(s["runs_per_s"] for s in res["students"])
-    r = {"n": n, "min_redraws_per_s": round(min(rates), 2), "median_redraws_per_s": round(statistics.median(rates), 2),
+    r = {"n": n, "in_a_class": class_code is not None,
+         "min_redraws_per_s": round(min(rates), 2), "median_redraws_per_s": round(statistics.median(rates), 2),
          "decision_p50_ms": _round(_pctl(latencies, 50)), "decision_p90_ms": _round(_pctl(latencies, 90)),
          "decision_missing": sum(x is None for x in latencies), "draws": len(latencies),
          "cpu_ms_per_redraw": _round(1000 * m["server_cpu_s"] / redraws if pids and redraws >= n else None, 1),
@@ -365,12 +397,14 @@ async def _open_root(url: str) -> None:
 
 
 def run(url: str | None = None, n: int | None = None, validate: bool = False, window: float = WINDOW,
-        budget: float = BUDGET) -> dict:
+        budget: float = BUDGET, in_class: bool = False, compare_class: int | None = None) -> dict:
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         raise RuntimeError("no chromium (make chromium)")
     t_start = time.perf_counter()
+    if not url:  # the benchmark's own server and this process share a class store of their own
+        os.environ["MNIST37_DB"] = f"sqlite:///{tempfile.mkdtemp(prefix='mnist37-bench-')}/classes.sqlite3"
     server = None if url else StreamlitServer()
     target = url.rstrip("/") if url else server.url
     result = {"url": url or "the benchmark's own server", "levels": [], "goal_n": GOAL_N}
@@ -382,13 +416,16 @@ def run(url: str | None = None, n: int | None = None, validate: bool = False, wi
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
-                if n is None:  # the default run and --validate
+                if n is None and not compare_class:  # the default run and --validate
                     result["validation"] = [validate_one(target, server, browser, k, VALIDATE_WINDOW)
                                             for k in VALIDATE_N]
                 if not validate:
                     drawer = Drawer(browser, target)
                     drawer.stroke()  # warm: the canvas component, the default model
-                    climb(result, target, server, drawer, (n,) if n else LEVELS, window, budget)
+                    if compare_class:
+                        result["class_mode"] = class_mode_cost(target, server, drawer, compare_class, window)
+                    else:
+                        climb(result, target, server, drawer, (n,) if n else LEVELS, window, budget, in_class)
                     drawer.close()
             finally:
                 browser.close()
@@ -406,14 +443,15 @@ def run(url: str | None = None, n: int | None = None, validate: bool = False, wi
     return out
 
 
-def climb(result: dict, url: str, server, drawer: Drawer, levels, window: float, budget: float) -> None:
+def climb(result: dict, url: str, server, drawer: Drawer, levels, window: float, budget: float,
+          in_class: bool = False) -> None:
     """Run the levels upward until one fails or the next would overrun the budget."""
     t0, last = time.perf_counter(), None
     for n in levels:
         if last and time.perf_counter() - t0 + last[1] * (1 + n / last[0]) / 2 > budget:
             break  # a level costs its window plus page loads that grow with N
         ts = time.perf_counter()
-        r = level(url, server, drawer, n, window)
+        r = level(url, server, drawer, n, window, new_class() if in_class else None)
         r["level_seconds"] = round(time.perf_counter() - ts, 1)
         result["levels"].append(r)
         print("   ... " + level_line(r), file=sys.stderr, flush=True)  # progress of a long climb
@@ -462,6 +500,11 @@ def summary(res: dict) -> str:
                      "its redraw rate is the browser's on this machine, not the server's. A redraw is a change of "
                      "the Step metric on screen; a run whose deltas were not all sent when the next run began "
                      "(the server drops the rest) may show none)")
+    if res.get("class_mode"):
+        c = res["class_mode"]
+        lines.append(f"   class mode, N={c['n']} in {c['rounds']} alternating rounds: server CPU per live redraw "
+                     f"{c['cpu_ms_per_redraw_alone']} ms training alone, {c['cpu_ms_per_redraw_in_a_class']} ms in a "
+                     f"class: ratio {c['class_mode_ratio']} (goal <= 1.10)")
     for r in res["levels"]:
         lines.append("   " + level_line(r))
     if res["levels"]:

@@ -25,19 +25,25 @@ EARLY = FINISHED.FINISHED_EARLY_FOR_RERUN
 OPEN_TIMEOUT = 120.0  # seconds: N first runs of the page queue on a loaded server
 
 
-async def start(url: str, path: str, press: str | None) -> Student:
+async def start(url: str, path: str, press: list[str]) -> Student:
+    """A student opens `path` and presses the buttons `press` in turn (the last starts live
+    training: it waits for the fragment's timer)."""
     s = Student(url, path)
     try:
         await s.open(OPEN_TIMEOUT)
+        for i, label in enumerate(press):
+            runs = len(s.redraws)
+            await s.click(label)
+            if i < len(press) - 1:
+                await s.wait_for(lambda s: len(s.redraws) > runs and not s.running, OPEN_TIMEOUT)
         if press:
-            await s.click(press)
             await s.wait_for(lambda s: s.auto_rerun_interval is not None, OPEN_TIMEOUT)
     except Exception as e:  # noqa: BLE001  (reported per student; the others go on)
         s.errors.append(f"{type(e).__name__}: {e}")
     return s
 
 
-async def run(url: str, n: int, path: str, press: str | None, ramp: float) -> None:
+async def run(url: str, n: int, path: str, press: list[str], ramp: float) -> None:
     loop = asyncio.get_running_loop()
     students = await asyncio.gather(*(start(url, path.format(i=i), press) for i in range(n)))
     await asyncio.sleep(ramp)
@@ -60,10 +66,11 @@ def main(argv=None) -> None:
     p.add_argument("--url", required=True)
     p.add_argument("--n", type=int, required=True)
     p.add_argument("--path", default="/train?seed={i}&epochs=200")
-    p.add_argument("--press", default="Train", help="label of a button each student presses ('' for none)")
+    p.add_argument("--press", action="append", help="label of a button each student presses, in turn "
+                                                    "(default: Train; the last one starts live training)")
     p.add_argument("--ramp", type=float, default=3.0, help="seconds between the last press and READY")
     a = p.parse_args(argv)
-    asyncio.run(run(a.url, a.n, a.path, a.press or None, a.ramp))
+    asyncio.run(run(a.url, a.n, a.path, [b for b in (a.press or ["Train"]) if b], a.ramp))
 
 
 if __name__ == "__main__":

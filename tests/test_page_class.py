@@ -121,3 +121,14 @@ def test_leaving_and_a_closed_class():
     student.session_state[CANVAS_KEY] = drawing(SEVEN)
     student.run()  # its drawing is refused: the class is gone, and the student leaves it
     assert MEMBER not in student.session_state and not student.exception
+
+
+def test_a_students_link_to_any_page_joins_from_the_sidebar():
+    _, code, key = start_class()
+    student = open_app("pages/train.py", **{"class": code, "epochs": 1})
+    assert MEMBER not in student.session_state and student.query_params["class"] == code
+    student.sidebar.button(key="class_join_sidebar").click().run()
+    m = student.session_state[MEMBER]
+    assert m.code == code and m.nickname.startswith("student ")
+    student.button(key="epoch_button").click().run()
+    assert len(ClassStore.from_env().view(code, key).runs) == 1 and not student.exception

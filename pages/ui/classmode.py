@@ -229,7 +229,21 @@ def poll() -> None:
 
 
 def sidebar() -> None:
+    """The class this session is in, and Leave; or, opened from a students' link on any page, Join."""
     m = member()
+    invited = st.session_state.get(INVITED)
+    if m is None and invited:
+        with st.sidebar:
+            st.markdown(f"**Class {invited}** invites you")
+            if st.button(f"Join class {invited}", key="class_join_sidebar", icon=":material/login:",
+                         help="Share your finished runs and your drawings with the class (no nickname: "
+                              "'student N'; the Class page lets you choose one)"):
+                try:
+                    join(invited, None)
+                except (ClassError, StoreError) as e:
+                    st.session_state[NOTICE] = str(e)
+                st.rerun()
+        return
     if m is None:
         return
     with st.sidebar:
