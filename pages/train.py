@@ -20,7 +20,7 @@ from pages.ui.session import (RUNNING, get_config, get_trainer, holding_trainer,
                               set_config)
 from pages.ui.train_run import DEFAULT_SPEED, EPOCH_END, FIT_FROM, NOTICE, SPEED, SPEEDS, act, clicks, fit_start
 from pages.ui.train_compare import keep, runs_section, sweep_section
-from pages.ui.train_views import CHANGE, lesson_views, live_views, redraw_interval
+from pages.ui.train_views import CHANGE, SHOWN, lesson_views, live_views, redraw_interval
 
 LABELS = {"source": "data source", "std": "init std", "seed": "seed", "loss": "loss", "positive": "positive digit"}
 
@@ -138,6 +138,7 @@ if trainer.status == "diverged":
     st.button("Reset to fresh random weights", key="reset_after_divergence", on_click=record,
               args=("reset", drawn))
 
+st.session_state.pop(SHOWN, None)  # a full run always draws a fresh view
 st.fragment(run_every=redraw_interval() if running else None)(live_views)()
 lesson_views()
 runs_section(trainer)

@@ -39,3 +39,38 @@ def test_a_busy_server_slows_every_live_view_alike_and_keeps_training():
         asyncio.run(asyncio.wait_for(go(), 4 * LONG))
     finally:
         server.stop()
+
+
+def test_a_tick_queued_behind_a_redraw_gets_that_redraw_again_without_training():
+    """Two timer ticks back to back (the second arrives while the first's run is being made): the
+    second run sends the same view again, whatever of the first the server had not sent, and trains
+    nothing; the next regular tick trains on."""
+    server = StreamlitServer()
+
+    async def go():
+        s = Student(server.url, "/train?seed=1&epochs=200")
+        try:
+            await s.open(LONG)
+            await s.click("Train")
+            await s.wait_for(lambda s: s.auto_rerun_interval is not None and len(s.redraws) > 3, LONG)
+            fragment = next(iter(s._timers))
+            s._stop_timer(fragment)  # the test sends the ticks now
+            await asyncio.sleep(1)
+            runs = len(s.redraws)
+            await s._rerun(fragment, auto=True)
+            await s._rerun(fragment, auto=True)
+            await s.wait_for(lambda s: len(s.redraws) >= runs + 2 and not s.running, LONG)
+            first, second = s.redraws[runs], s.redraws[-1]
+            assert second.watched == first.watched  # the same step shown again
+            await asyncio.sleep(0.5)
+            await s._rerun(fragment, auto=True)
+            await s.wait_for(lambda s: len(s.redraws) > runs + 2 and not s.running, LONG)
+            assert int(s.redraws[-1].watched) > int(second.watched)  # a regular tick trains on
+            assert not s.errors
+        finally:
+            await s.close()
+
+    try:
+        asyncio.run(asyncio.wait_for(go(), 4 * LONG))
+    finally:
+        server.stop()

@@ -56,3 +56,10 @@ def test_work_done_before_the_first_redraw_does_not_count():
     f.now, f.cpu = 3.0, 3.0  # the server's warm-up, before any live view
     assert redraw_for(f, p, sessions=2, seconds=5, cost=0.01) == LADDER[0]
     assert p.cost == pytest.approx(0.01, rel=0.02)
+
+
+def test_redraws_that_take_long_spread_out_even_within_the_budget():
+    f, p = pacer()
+    for _ in range(3):
+        p.took(0.1)  # the CPU is cheap, but other processes keep this one waiting
+    assert redraw_for(f, p, sessions=2, seconds=5, cost=0.005) == 0.4  # at least 4 x 0.1 s apart

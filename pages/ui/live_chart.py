@@ -105,9 +105,14 @@ def _plain(o):
     raise TypeError(f"{type(o).__name__} is not JSON serialisable")
 
 
-def live_charts(figs: list[dict], captions: list[str], key: str, static: bool = False) -> None:
-    """Draw the figures (plain plotly dicts) in one element under `key`, each with its caption
-    (markdown: bold, italic, code); later calls with the same key update the same charts in place.
-    `static` draws pictures without hover (cheaper for the browser while they change)."""
+def charts_spec(figs: list[dict], captions: list[str], static: bool = False) -> str:
+    """The figures (plain plotly dicts), each with its caption (markdown: bold, italic, code), as the
+    element carries them. `static` draws pictures without hover (cheaper while they change)."""
     spec = {"figs": figs, "captions": [caption_html(c) for c in captions], "static": static}
-    _component(data={"spec": json.dumps(spec, default=_plain, separators=(",", ":"))}, key=key)
+    return json.dumps(spec, default=_plain, separators=(",", ":"))
+
+
+def live_charts(spec: str, key: str) -> None:
+    """Draw `charts_spec(...)` in one element under `key`; later calls with the same key update the
+    same charts in place."""
+    _component(data={"spec": spec}, key=key)
