@@ -155,18 +155,19 @@ class Trainer:
         idx = self._perm[self._pos:self._pos + self.cfg.bs]
         xb, yb = self.train_x[idx], self.train_y[idx]
         preds = linear1(xb, self.weights, self.bias)
-        if not _all_finite(preds.detach()):
-            self._diverge(f"the logits overflowed to infinity at step {self.step + 1}")
-            return
         loss = self._loss(preds, yb)
         loss.backward()
+        # One check for the step: a NaN or inf in the logits, the loss or the gradients makes the
+        # sum of them all non-finite (the exact culprit is looked for only then).
         lv = float(loss.detach())
-        if not math.isfinite(lv):
-            self._diverge(f"the loss became {lv} at step {self.step + 1}")
-            return
-        if not (_all_finite(self.weights.grad) and _all_finite(self.bias.grad)):
-            self._diverge(f"the gradients overflowed to infinity at step {self.step + 1}")
-            return
+        checked = preds.detach().sum() + self.weights.grad.sum() + self.bias.grad.sum()
+        if not (math.isfinite(lv) and math.isfinite(float(checked))):
+            if not _all_finite(preds.detach()):
+                return self._diverge(f"the logits overflowed to infinity at step {self.step + 1}")
+            if not math.isfinite(lv):
+                return self._diverge(f"the loss became {lv} at step {self.step + 1}")
+            if not (_all_finite(self.weights.grad) and _all_finite(self.bias.grad)):
+                return self._diverge(f"the gradients overflowed to infinity at step {self.step + 1}")
         # Both losses' gradients are bounded (|dL/dw| <= 1 with pixels in [0, 1]): a step of at
         # most lr <= 10 cannot take finite weights to infinity, so the weights need no check here.
         for p in (self.weights, self.bias):
