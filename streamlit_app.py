@@ -5,7 +5,7 @@ parameters) and offers presentation mode (larger text and figures, advanced cont
 """
 import streamlit as st
 
-from pages.ui import classmode
+from pages.ui import classmode, classpush
 from pages.ui.links import show_config_notices, sync_url
 from pages.ui.present import presentation_toggle
 from pages.ui.routing import route_through_app
@@ -32,9 +32,9 @@ def run() -> None:
     st.sidebar.caption("The address bar always holds a link to your current settings: copy it to share them.")
     sync_url(page.url_path)  # a session's first run reads its settings from the link; later runs write them back
     show_config_notices()
-    classmode.banner()
+    classpush.banner()
     page.run()
-    classmode.poll()
+    classpush.poll()
     sync_url(page.url_path)  # the page may have changed the settings
 
 

@@ -11,6 +11,7 @@ import streamlit as st
 from mnist37 import figures
 from mnist37.baseline import linear_accuracy
 from mnist37.classroom import ClassError, ClassGoneError, StoreError, drawings_accuracy, reread, runs_table
+from mnist37.classview import Member
 from pages.ui import classmode
 from pages.ui.data import get_dataset
 from pages.ui.present import fig_height
@@ -32,7 +33,7 @@ def start() -> None:
             st.error(str(e))
             return
         classmode.leave()
-        st.session_state[classmode.MEMBER] = classmode.Member(new.code, teacher_key=new.teacher_key)
+        st.session_state[classmode.MEMBER] = Member(new.code, teacher_key=new.teacher_key)
         st.rerun()
     code = st.text_input("Or join a class with its code", key="class_code_typed", max_chars=12,
                          placeholder="8 letters and digits")

@@ -1,6 +1,6 @@
 """Class mode on the Streamlit side: which class this session belongs to (as a student or as its
-teacher), sharing finished runs and drawings with it, and the banner that offers the settings the
-teacher pushed. The class itself lives in the store (mnist37.classroom), shared by every app
+teacher), and sharing finished runs and drawings with it (the teacher's pushed settings:
+pages.ui.classpush). The class itself lives in the store (mnist37.classroom), shared by every app
 process; the session only remembers its code, its student id or its teacher key.
 
 Nicknames are what students typed: they are shown as text (st.text, tables, plotly hovers), never
@@ -8,41 +8,20 @@ as markdown.
 """
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-
 import streamlit as st
 
 from mnist37 import classcheck as check
 from mnist37.classroom import ClassError, ClassGoneError, ClassStore, StoreError, TeacherKeyError
-from mnist37.config import from_strings, needs_reset, to_query, to_strings
-from pages.ui.clicks import Clicks
-from pages.ui.session import RUNNING, get_config, holding_trainer, pause, reset_trainer, set_config
+from mnist37.classview import Member
+from mnist37.config import to_query, to_strings
+from pages.ui.session import get_config
 
 MEMBER = "class_member"  # session_state: this session's Member, while it is in a class
 APPLIED = "class_push_seen"  # session_state: the id of the last push applied or dismissed
 SHARED = "class_shared_runs"  # session_state: ids of the Trainer objects whose runs were shared
-CLICKS = "class_clicks"  # session_state: Clicks of the class banner
 NOTICE = "class_notice"  # session_state: a one-off message about the class
-CHECKED = "class_checked_at"  # session_state: when the live views last asked the store for a push
-SHOWN = "class_push_shown"  # session_state: the id of the push the banner shows
 INVITED = "class_invited"  # session_state: the code of a students' link this session has not joined yet
 CLASS_PARAM, TEACHER_PARAM = "class", "teacher"  # the link's parameters
-POLL_SECONDS = 5  # a joined student's page asks for a push this often (when it is not training live)
-
-
-@dataclass(frozen=True)
-class Member:
-    """This session in a class: its code, and a student id (with the nickname) or a teacher key."""
-
-    code: str
-    student_id: str | None = None
-    nickname: str | None = None
-    teacher_key: str | None = None
-
-    @property
-    def teacher(self) -> bool:
-        return self.teacher_key is not None
 
 
 @st.cache_resource(show_spinner=False)
@@ -111,7 +90,7 @@ def join(code: str, nickname: str | None) -> None:
     st.session_state.pop(INVITED, None)
 
 
-def _store_call(fn, *args):
+def store_call(fn, *args):
     """A store call from a student's page: the class gone means leaving it, with a sentence."""
     try:
         return fn(*args)
@@ -130,7 +109,7 @@ def share_run(t) -> None:
         return
     st.session_state.setdefault(SHARED, set()).add(id(t))
     w, b = t.params()
-    _store_call(store().add_run, m.code, m.student_id, to_strings(t.cfg), t.history()["valid_accuracy"],
+    store_call(store().add_run, m.code, m.student_id, to_strings(t.cfg), t.history()["valid_accuracy"],
                 t.valid_accuracy(), w, b)
 
 
@@ -140,92 +119,8 @@ def share_drawing(canvas_key: str, x, inference, meant: int | None) -> None:
     m = member()
     if m is None or m.teacher:
         return
-    _store_call(store().put_drawing, m.code, m.student_id, canvas_key, x, inference.logit, inference.decision,
+    store_call(store().put_drawing, m.code, m.student_id, canvas_key, x, inference.logit, inference.decision,
                 inference.positive, meant)
-
-
-# --- the teacher's pushed settings, offered to each student ---------------------------------------
-def _clicks() -> Clicks:
-    return st.session_state.setdefault(CLICKS, Clicks())
-
-
-def _act(action: str) -> None:
-    """Apply or dismiss a push (safe to redo: both end by remembering the push id)."""
-    kind, push_id, settings = action
-    if kind == "apply":
-        cfg = get_config()
-        new, _ = from_strings(dict(settings), base=cfg)
-        changed = needs_reset(cfg, new)
-        if changed:
-            pause()
-        set_config(new)
-        for name, _ in settings:  # the widgets show the new values (they are drawn after this)
-            st.session_state[name] = getattr(new, name)
-        if changed:
-            reset_trainer()
-        else:
-            with holding_trainer() as t:  # a new lr applies from the next step
-                t.update(new)
-        st.session_state[NOTICE] = "Your teacher's settings are applied."
-    st.session_state[APPLIED] = push_id
-
-
-def pending_push():
-    """The push this student has not applied or dismissed yet, or None."""
-    m = member()
-    if m is None or m.teacher:
-        return None
-    push = _store_call(store().pushed, m.code)
-    return push if push is not None and push.id > st.session_state.get(APPLIED, 0) else None
-
-
-def new_push() -> bool:
-    """Has the teacher pushed settings that the banner does not show yet?"""
-    push = pending_push()
-    return push is not None and push.id != st.session_state.get(SHOWN)
-
-
-def push_due() -> bool:
-    """For the live views, at most every few seconds: `new_push()`."""
-    now = time.monotonic()
-    if member() is None or now - st.session_state.get(CHECKED, 0.0) < POLL_SECONDS:
-        return False
-    st.session_state[CHECKED] = now
-    return new_push()
-
-
-def banner() -> None:
-    """At the top of every page of a student in a class: the teacher's suggested settings, with
-    Apply (nothing changes without it); then any one-off message about the class."""
-    clicks = _clicks()
-    clicks.apply(_act)
-    if NOTICE in st.session_state:
-        st.info(st.session_state.pop(NOTICE), icon=":material/groups:")
-    push = pending_push()
-    st.session_state[SHOWN] = push.id if push is not None else None
-    if push is None:
-        return
-    drawn = clicks.draw()
-    settings = tuple(sorted(push.settings.items()))
-    what = ", ".join(f"{k} {v}" for k, v in settings)
-    with st.container(border=True, horizontal=True, vertical_alignment="center"):
-        st.markdown(f":material/campaign: Your teacher suggests these settings: **{what}**.")
-        st.button("Apply", key="class_apply", type="primary", on_click=clicks.record,
-                  args=(("apply", push.id, settings), drawn))
-        st.button("Not now", key="class_dismiss", on_click=clicks.record, args=(("dismiss", push.id, ()), drawn))
-
-
-def poll() -> None:
-    """A joined student's page (not training live) asks every few seconds whether the teacher
-    pushed; a full rerun then shows the banner."""
-    if st.session_state.get(RUNNING) or member() is None or member().teacher:
-        return
-
-    def check() -> None:
-        if new_push():
-            st.rerun()
-
-    st.fragment(check, run_every=POLL_SECONDS)()
 
 
 def sidebar() -> None:

@@ -21,7 +21,7 @@ from mnist37 import figures
 from mnist37.metrics import EpochAccuracy, accuracy_sweep, class_midpoint, confusion, logit_span
 from mnist37.model import accuracy, other_digit
 from mnist37.pacing import PACER
-from pages.ui.classmode import push_due
+from pages.ui.classpush import push_due
 from pages.ui.lesson_code import (ACCURACY_CODE, FIT_CODE, HISTOGRAM_CODE, LOSS_CODE, SWEEP_CODE, WEIGHTS_CODE,
                                   lesson_code)
 from pages.ui.live_chart import charts_spec, live_charts
