@@ -24,10 +24,10 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	touch $@
 
 run: $(VENV)/.runtime
-	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT) --server.headless true $(ARGS)
+	$(PY) server.py --server.port $(PORT) --server.headless true $(ARGS)
 
 # REPLICAS app processes behind HAProxy on PORT (all interfaces, or ADDRESS); ARGS go to every
-# `streamlit run`. In the foreground: Ctrl-C stops everything. See deploy/README.md.
+# app process (server.py, as make run). In the foreground: Ctrl-C stops everything. See deploy/README.md.
 serve: $(VENV)/.runtime haproxy
 	$(PY) deploy/serve.py --replicas $(REPLICAS) --port $(PORT)$(if $(ADDRESS), --address $(ADDRESS))$(if $(ARGS), -- $(ARGS))
 

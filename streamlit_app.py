@@ -5,6 +5,7 @@ parameters) and offers presentation mode (larger text and figures, advanced cont
 """
 import streamlit as st
 
+from pages.ui import classmode, classpush
 from pages.ui.charts import style_charts
 from pages.ui.links import show_config_notices, sync_url
 from pages.ui.present import presentation_toggle
@@ -21,17 +22,22 @@ def run() -> None:
         st.Page("pages/step.py", title="One step", icon=":material/footprint:", url_path="step"),
         st.Page("pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
         st.Page("pages/model.py", title="Model", icon=":material/grid_on:", url_path="model"),
+        st.Page("pages/class.py", title="Class", icon=":material/groups:", url_path="class"),
     ]
     page = st.navigation(pages)
     if page.url_path != "train":
         stop_background()  # only the Train page trains on a thread; other pages read a still model
     presentation_toggle()
     style_charts()
+    classmode.read_link()  # a teacher's or a students' link, before the address bar is rewritten
+    classmode.sidebar()
     st.sidebar.caption("The address bar always holds a link to your current settings: copy it to share them.")
-    sync_url()  # a session's first run reads its settings from the link; later runs write them back
+    sync_url(page.url_path)  # a session's first run reads its settings from the link; later runs write them back
     show_config_notices()
+    classpush.banner()
     page.run()
-    sync_url()  # the page may have changed the settings
+    classpush.poll()
+    sync_url(page.url_path)  # the page may have changed the settings
 
 
 run()

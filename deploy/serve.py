@@ -1,4 +1,4 @@
-"""Serve mnist37 on every core: N `streamlit run streamlit_app.py` processes behind HAProxy.
+"""Serve mnist37 on every core: N app processes (`server.py`, as `make run`) behind HAProxy.
 
     python deploy/serve.py --replicas 2 --port 8501      (what `make serve` runs)
 
@@ -119,7 +119,7 @@ class Launcher:
             raise ServeError(f"HAProxy refused its configuration: {' / '.join(alerts[:2])}")
         for i, p in enumerate(self.ports, 1):
             self.children.append(Child(f"r{i}", [
-                sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+                sys.executable, "server.py", "--server.headless", "true",
                 "--server.address", "127.0.0.1", "--server.port", str(p), *self.streamlit_args], self.out))
         print(f"Starting {self.replicas} app processes on 127.0.0.1 ports {', '.join(map(str, self.ports))} ...",
               flush=True)
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--address", default="", help="IPv4 address HAProxy listens on (default: all interfaces)")
     ap.add_argument("--status-file", type=Path, help="write the address and every process's pid and port "
                                                      "here as JSON once all are ready")
-    ap.add_argument("streamlit_args", nargs="*", help="after --: more options for every `streamlit run`")
+    ap.add_argument("streamlit_args", nargs="*", help="after --: more options for every app process (options of `streamlit run`)")
     args = ap.parse_args(argv)
     if args.replicas < 1:
         print("mnist37 serve: --replicas must be at least 1.", file=sys.stderr)

@@ -22,8 +22,8 @@ def free_port() -> int:
 
 
 class StreamlitServer:
-    """`streamlit run streamlit_app.py` (or another script, from another folder) on a free port,
-    for browser tests and benchmarks."""
+    """The app (`python server.py`, as `make run` starts it) or another script (`streamlit run`, from
+    another folder) on a free port, for browser tests and benchmarks."""
 
     def __init__(self, port: int | None = None, env: dict | None = None,
                  script: str = "streamlit_app.py", cwd: Path = ROOT, args: tuple = ()):
@@ -31,12 +31,15 @@ class StreamlitServer:
         self.url = f"http://127.0.0.1:{self.port}"
         # The log goes to a file, not a pipe that nobody reads (a full pipe would block the server).
         self.log = tempfile.TemporaryFile()
+        # The app starts as `make run` starts it (server.py: the shared work done before it listens).
+        command = [str(ROOT / "server.py")] if script == "streamlit_app.py" and cwd == ROOT else \
+            ["-m", "streamlit", "run", script]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
+            [sys.executable, *command, "--server.headless", "true",
              "--server.port", str(self.port), "--server.address", "127.0.0.1", *args],
             cwd=cwd, stdout=subprocess.DEVNULL, stderr=self.log,
             env={**os.environ, "MNIST37_DATA": str(ROOT / ".pytest_cache" / "no-mnist"), **(env or {})})
-        deadline = time.time() + 60
+        deadline = time.time() + 120
         while time.time() < deadline:
             try:
                 urllib.request.urlopen(self.url + "/_stcore/health", timeout=1)
@@ -46,7 +49,7 @@ class StreamlitServer:
                     raise RuntimeError(self.output()[-2000:])
                 time.sleep(0.2)
         self.stop()
-        raise RuntimeError("streamlit did not become healthy in 60 s")
+        raise RuntimeError("streamlit did not become healthy in 120 s")
 
     @property
     def pid(self) -> int:

@@ -44,6 +44,8 @@ def trainer_loop(data: Dataset, cfg: TrainConfig) -> float:
 
 def bench_trainer(data: Dataset, cfg: TrainConfig | None = None, repeats: int = 7) -> dict:
     """Time both loops `repeats` times each, alternating; return medians and their ratio."""
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, not {repeats}")
     cfg = cfg or TrainConfig()
     times = {"trainer": [], "plain": []}
     accs = {}

@@ -11,8 +11,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .config import TrainConfig, from_strings, needs_reset
 from .model import N_PIXELS, other_digit
-from .config import TrainConfig, from_strings
 
 
 class Student(NamedTuple):
@@ -23,6 +23,28 @@ class Student(NamedTuple):
 class Push(NamedTuple):
     id: int  # grows by one with each push: a student applies each push id once
     settings: dict[str, str]  # TrainConfig fields as strings (only the pushed ones)
+
+
+@dataclass(frozen=True)
+class Member:
+    """A session in a class: the class's code, and a student id (with the nickname) or the
+    teacher's key."""
+
+    code: str
+    student_id: str | None = None
+    nickname: str | None = None
+    teacher_key: str | None = None
+
+    @property
+    def teacher(self) -> bool:
+        return self.teacher_key is not None
+
+
+def apply_push(cfg: TrainConfig, settings: dict[str, str]) -> tuple[TrainConfig, list[str]]:
+    """A student's settings with the teacher's pushed ones applied, and the fields among them
+    whose change means fresh weights (mnist37.config.needs_reset)."""
+    new, _ = from_strings(dict(settings), base=cfg)
+    return new, needs_reset(cfg, new)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -20,6 +22,34 @@ from .train import Trainer
 
 class CliError(Exception):
     """A user error: printed as one line, exit code 2."""
+
+
+def _finite_or_none(v):
+    """Non-finite floats -> None, in nested dicts and lists (strict JSON has no NaN or Infinity)."""
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if isinstance(v, dict):
+        return {k: _finite_or_none(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_finite_or_none(x) for x in v]
+    return v
+
+
+def print_json(obj) -> None:
+    """One line of strict JSON; a number that is NaN or infinite is written as null."""
+    print(json.dumps(_finite_or_none(obj), allow_nan=False), flush=True)
+
+
+def _check_out(out: str) -> None:
+    """Refuse an --out that cannot be written, before hours of training are spent on it."""
+    p = Path(out)
+    if p.is_dir():
+        raise CliError(f"--out {out} is a folder; give a file name, e.g. {p / 'model.pt'}")
+    folder = p.parent
+    if not folder.is_dir():
+        raise CliError(f"--out {out}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise CliError(f"--out {out}: no permission to write there")
 
 
 def _add_config_flags(p: argparse.ArgumentParser, skip: tuple = ()) -> None:
@@ -75,8 +105,21 @@ class _Progress:
             print(text, file=self.stream, flush=True)
 
 
+def _save_elsewhere(w, b, cfg: TrainConfig) -> str:
+    """Keep trained weights that could not be written where asked: in a new temporary file."""
+    try:
+        fd, path = tempfile.mkstemp(prefix="mnist37-", suffix=".pt")
+        with os.fdopen(fd, "wb") as f:
+            f.write(weightsmod.to_bytes(w, b, cfg))
+    except OSError as e:
+        return f"nor in a temporary file ({e.strerror or e}), so the weights are lost"
+    return f"the weights are in {path} instead"
+
+
 def cmd_train(args) -> int:
     cfg = _config(args)
+    if args.out:
+        _check_out(args.out)
     ds = _load_data(cfg.source)
     cfg = TrainConfig(**{**{n: getattr(cfg, n) for n in FIELDS}, "source": ds.source})
     t0 = time.perf_counter()
@@ -84,18 +127,22 @@ def cmd_train(args) -> int:
     seconds = time.perf_counter() - t0
     if trainer.status == "diverged":
         print(trainer.message, file=sys.stderr)
-    if args.out:
-        w, b = trainer.params()
-        weightsmod.save(args.out, w, b, cfg)
-        print(f"wrote {args.out}", file=sys.stderr)
     result = {**trainer.summary(), "seconds": round(seconds, 4), "lr": cfg.lr, "bs": cfg.bs,
               "loss": cfg.loss, "positive": cfg.positive, "threshold": cfg.threshold}
     if args.json:
-        print(json.dumps(result))
+        print_json(result)
     else:
         print(f"valid_accuracy {result['valid_accuracy']:.4f} after {trainer.epoch} epochs "
               f"({result['n_train']} train / {result['n_valid']} valid digits, {ds.source}) "
               f"in {seconds:.2f}s")
+    if args.out:
+        w, b = trainer.params()
+        try:
+            weightsmod.save(args.out, w, b, cfg)
+        except OSError as e:  # checked before training, but a disk can fill up meanwhile
+            raise CliError(f"could not write {args.out} ({e.strerror or e}); "
+                           f"{_save_elsewhere(w, b, cfg)}") from e
+        print(f"wrote {args.out}", file=sys.stderr)
     return 1 if trainer.status == "diverged" else 0
 
 
@@ -116,8 +163,8 @@ def cmd_sweep(args) -> int:
     seconds = time.perf_counter() - t0
     if args.json:
         settings = {n: getattr(cfg, n) for n in FIELDS if n != "lr"}
-        print(json.dumps({"runs": [r.to_json() for r in runs], "seconds": round(seconds, 4), **settings,
-                          "n_train": ds.n_train, "n_valid": ds.n_valid}, allow_nan=False))
+        print_json({"runs": [r.to_json() for r in runs], "seconds": round(seconds, 4), **settings,
+                    "n_train": ds.n_train, "n_valid": ds.n_valid})
     else:
         print(f"{len(runs)} learning rates, {cfg.epochs} epochs each from seed {cfg.seed} "
               f"({ds.n_train} train / {ds.n_valid} valid digits, {ds.source}) in {seconds:.2f}s")
@@ -127,10 +174,12 @@ def cmd_sweep(args) -> int:
 def cmd_bench(args) -> int:
     from .bench import bench_trainer
 
+    if args.repeats < 1:
+        raise CliError(f"--repeats must be at least 1, not {args.repeats}")
     ds = _load_data(args.source)
     r = bench_trainer(ds, TrainConfig(source=ds.source), repeats=args.repeats)
     if args.json:
-        print(json.dumps(r))
+        print_json(r)
     else:
         print(f"plain lesson loop: {r['plain_seconds'] * 1000:.1f} ms   "
               f"Trainer: {r['trainer_seconds'] * 1000:.1f} ms   "
@@ -145,7 +194,7 @@ def cmd_inspect(args) -> int:
             "weights_min": float(w.min()), "weights_max": float(w.max()),
             "weights_mean": float(w.mean()), "config": (vars(cfg) if cfg else None)}
     if args.json:
-        print(json.dumps(info))
+        print_json(info)
     else:
         print(f"{args.weights}: 784 weights (min {info['weights_min']:.4f}, max {info['weights_max']:.4f}, "
               f"mean {info['weights_mean']:.4f}) and a bias of {b:.4f}: {info['n_numbers']} numbers")
@@ -157,10 +206,10 @@ def cmd_inspect(args) -> int:
 def predict_file(path: str, weights, bias: float, threshold: float, positive: int) -> dict:
     """One image file through the Draw page's preprocessing and the model: a result or an error."""
     from .inference import infer
-    from .preprocess import PreprocessError, preprocess_bytes
+    from .preprocess import PreprocessError, preprocess_bytes, read_file
 
     try:
-        prep = preprocess_bytes(Path(path).read_bytes())
+        prep = preprocess_bytes(read_file(path))
     except OSError as e:
         return {"file": path, "error": f"cannot read the file: {e.strerror or e}"}
     except PreprocessError as e:
@@ -183,7 +232,7 @@ def cmd_predict(args) -> int:
         r = predict_file(path, w, b, threshold, positive)
         failed += "error" in r
         if args.json:
-            print(json.dumps(r), flush=True)
+            print_json(r)
         elif "error" in r:
             print(f"{path}\terror: {r['error']}", flush=True)
         else:

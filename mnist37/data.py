@@ -95,7 +95,7 @@ def _keep_37(images: torch.Tensor, targets: torch.Tensor):
 def load_torchvision(root: str | Path | None = None, download: bool = True) -> Dataset:
     """Full MNIST via torchvision: train 3s/7s -> train, test 3s/7s -> valid.
 
-    Raises DataError when the files are missing and cannot be downloaded.
+    Raises DataError when the files are missing and cannot be downloaded, or are damaged.
     """
     from torchvision.datasets import MNIST  # import here: torchvision is slow to import
 
@@ -103,30 +103,46 @@ def load_torchvision(root: str | Path | None = None, download: bool = True) -> D
     try:
         train = MNIST(root, train=True, download=download)
         test = MNIST(root, train=False, download=download)
-    except Exception as e:  # torchvision raises RuntimeError / URLError / OSError
+    # A failed download: RuntimeError, URLError (an OSError). Damaged IDX files: RuntimeError
+    # (a shape that does not fit the data), AssertionError or ValueError from the header.
+    except (RuntimeError, OSError, ValueError, AssertionError) as e:
         raise DataError(f"could not download full MNIST into {root}") from e
+    for part in (train, test):
+        if part.data.shape[1:] != (28, 28) or part.targets.shape != part.data.shape[:1]:
+            raise DataError(f"the full MNIST files in {root} are damaged: {tuple(part.data.shape)} "
+                            f"images of {tuple(part.targets.shape)} labels; delete them to download again")
     x_train, y_train = _keep_37(train.data, train.targets)
     x_valid, y_valid = _keep_37(test.data, test.targets)
     return Dataset(x_train, y_train, x_valid, y_valid, source="mnist")
 
 
-def _read_images(folder: Path) -> np.ndarray:
+def _read_image(f: Path) -> np.ndarray:
+    """One image file -> (28, 28) uint8 grey levels, read with the uploads' limits and PIL modes."""
     from PIL import Image
 
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    from . import preprocess as pp
+
+    try:
+        lum, _ = pp.luminance(pp.read_image(pp.read_file(f)))
+    except pp.PreprocessError as e:
+        raise DataError(f"{f} is not a readable image: {e}") from e
+    except OSError as e:
+        raise DataError(f"{f} is not a readable image: {e.strerror or e}") from e
+    if lum.shape != (28, 28):
+        lum = np.asarray(Image.fromarray(lum, mode="F").resize((28, 28), Image.Resampling.LANCZOS))
+    return np.clip(np.round(lum), 0, 255).astype(np.uint8)
+
+
+def _read_images(folder: Path) -> np.ndarray:
+    """Every image file in `folder` (not its subfolders or hidden files) -> (n, 28, 28) uint8."""
+    try:
+        files = sorted(p for p in folder.iterdir()
+                       if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".") and p.is_file())
+    except OSError as e:
+        raise DataError(f"cannot list {folder}: {e.strerror or e}") from e
     if not files:
         raise DataError(f"{folder} holds no images")
-    out = np.empty((len(files), 28, 28), dtype=np.uint8)
-    for i, f in enumerate(files):
-        try:
-            with Image.open(f) as im:
-                im = im.convert("L")
-                if im.size != (28, 28):
-                    im = im.resize((28, 28), Image.Resampling.LANCZOS)
-                out[i] = np.asarray(im)
-        except OSError as e:
-            raise DataError(f"{f} is not a readable image ({e})") from e
-    return out
+    return np.stack([_read_image(f) for f in files])
 
 
 def load_folder(path: str | Path) -> Dataset:

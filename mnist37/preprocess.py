@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import io
 import math
+import os
+import struct
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import ExifTags, Image
 
 SIZE = 28  # the field
 BOX = 20  # the longer side of the digit's box
@@ -26,6 +28,9 @@ MAX_PIXELS = 50_000_000  # refuse images larger than this (decompression bombs)
 WORK_SIDE = 1024  # bigger images are first box-reduced to about this size (the result is 20 px)
 INK_LEVEL = 0.1  # a pixel is ink (for the bounding box) above this fraction of the brightest ink
 MIN_CONTRAST = 40  # ink must stand this far (of 255) above the background, else "no digit"
+MIN_SIDE = 8  # a narrower or lower image has no room for a digit
+MIN_INK_SIDE = 6  # ink whose box is shorter than this on its longer side is a speck, not a digit
+MIN_INK_PIXELS = 10  # ...and so is ink that covers fewer pixels than this
 
 
 class PreprocessError(ValueError):
@@ -76,19 +81,47 @@ def read_image(data: bytes) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise PreprocessError(f"the image is too large; at most {MAX_PIXELS // 10**6} megapixels "
                               "are accepted") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as e:  # truncated or corrupt data
+    # What Pillow's decoders raise on truncated or corrupt data (TypeError and OverflowError from
+    # TIFF offsets that are not integers or do not fit)
+    except (OSError, SyntaxError, ValueError, EOFError, TypeError, OverflowError, struct.error) as e:
         raise PreprocessError(f"the image file is damaged or truncated ({e})") from None
     return img
 
 
-def _from_pil(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
-    """A PIL image -> (luminance 0..255 float32 (H, W), alpha 0..1 float32 or None)."""
-    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):  # 16-bit / float greyscale
-        a = np.asarray(img, dtype=np.float32)
+def _fill_non_finite(a: np.ndarray) -> np.ndarray:
+    """NaN and infinite pixels become the background: the median of the finite border pixels."""
+    finite = np.isfinite(a)
+    if finite.all():
+        return a
+    if not finite.any():
+        raise PreprocessError("every pixel of the image is NaN or infinite")
+    border = np.concatenate([v[m] for v, m in ((a[0], finite[0]), (a[-1], finite[-1]),
+                                               (a[:, 0], finite[:, 0]), (a[:, -1], finite[:, -1]))])
+    return np.where(finite, a, np.median(border) if border.size else np.median(a[finite]))
+
+
+def _convert(img: Image.Image, mode: str) -> Image.Image:
+    """`img.convert(mode)`, or through RGB or LA for modes Pillow only converts that way (LAB, La)."""
+    for via in (None, "RGB", "LA"):
+        try:
+            return img.convert(mode) if via is None else img.convert(via).convert(mode)
+        except ValueError:  # Pillow: "conversion from X to Y not supported"
+            continue
+    raise PreprocessError(f"Pillow cannot turn an image in colour mode {img.mode} into grey "
+                          "levels (save it as an RGB or greyscale PNG)")
+
+
+def luminance(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+    """A PIL image in any mode -> (luminance 0..255 float32 (H, W), alpha 0..1 float32 or None).
+
+    Images bigger than WORK_SIDE are box-reduced first. PreprocessError for a mode that has no
+    grey levels."""
+    if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):  # 16-bit, 32-bit or float greyscale
+        a = _fill_non_finite(np.asarray(img, dtype=np.float32))
         top = 1.0 if a.max() <= 1.0 else (255.0 if a.max() <= 255 else 65535.0)
         img = Image.fromarray((a * (255.0 / top)).clip(0, 255).astype(np.uint8))
     has_alpha = img.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in img.info
-    img = img.convert("RGBA" if has_alpha else "L")
+    img = _convert(img, "RGBA" if has_alpha else "L")
     side = max(img.size)
     if side > WORK_SIDE:  # box-average down first: the result is 20 px, and this keeps memory small
         img = img.reduce(math.ceil(side / WORK_SIDE))
@@ -106,9 +139,10 @@ def _from_array(a: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (1, 3, 4)) or a.size == 0:
         raise PreprocessError(f"an image array must be (H, W), (H, W, 3) or (H, W, 4); got {a.shape}")
     a = a.astype(np.float32)
-    if is_float and np.nanmax(a) <= 1.0:  # floats in 0..1
+    a = _fill_non_finite(a)
+    if is_float and a.max() <= 1.0:  # floats in 0..1
         a = a * 255.0
-    a = np.nan_to_num(a).clip(0, 255)
+    a = a.clip(0, 255)
     if a.ndim == 2:
         return a, None
     if a.shape[2] == 1:
@@ -126,7 +160,7 @@ def ink_image(image) -> tuple[np.ndarray, bool]:
     The background level is then subtracted, so a grey photo of paper becomes black.
     """
     if isinstance(image, Image.Image):
-        lum, alpha = _from_pil(image)
+        lum, alpha = luminance(image)
     else:
         lum, alpha = _from_array(image)
     if alpha is not None and (alpha < 1.0).any():
@@ -183,15 +217,64 @@ def centre_in_field(digit: np.ndarray, size: int = SIZE, centre: float = CENTRE)
     return field
 
 
+# EXIF orientation -> the turn that makes the image upright (as ImageOps.exif_transpose does it)
+_TURNS = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+          5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+          8: Image.Transpose.ROTATE_90}
+
+
+def upright(img: Image.Image) -> Image.Image:
+    """The image turned the way up it was taken (a phone photo's EXIF orientation).
+
+    Not ImageOps.exif_transpose: it also rewrites the EXIF block, which raises (struct.error,
+    TypeError) on a damaged one whose orientation is still readable."""
+    orientation = img.getexif().get(ExifTags.Base.Orientation)
+    turn = _TURNS.get(orientation) if isinstance(orientation, int) else None
+    return img.transpose(turn) if turn is not None else img
+
+
+def _source_box(image, ink: np.ndarray, box) -> tuple[tuple[int, int], tuple[int, int, int, int]]:
+    """(height, width) of the source and the ink's box in it (a huge image was reduced first)."""
+    if not isinstance(image, Image.Image):
+        return ink.shape, box
+    t, l, b, r = box
+    full_h, full_w = image.height, image.width
+    sy, sx = full_h / ink.shape[0], full_w / ink.shape[1]
+    return (full_h, full_w), (int(t * sy), int(l * sx), min(full_h, math.ceil(b * sy)),
+                              min(full_w, math.ceil(r * sx)))
+
+
+def check_size(height: int, width: int) -> None:
+    """PreprocessError for an image with no room for a digit."""
+    if min(height, width) < MIN_SIDE:
+        raise PreprocessError(f"the image is {width}×{height} pixels; a digit needs at least "
+                              f"{MIN_SIDE}×{MIN_SIDE}")
+
+
+def check_ink(ink: np.ndarray, source_box: tuple[int, int, int, int]) -> None:
+    """PreprocessError for ink too small or too sparse to be a digit (a speck of dust, a dot)."""
+    t, l, b, r = source_box
+    if max(b - t, r - l) < MIN_INK_SIDE:
+        raise PreprocessError(f"the ink is only {r - l}×{b - t} pixels: too small to be a digit "
+                              "(draw it bigger)")
+    n = int((ink > INK_LEVEL * ink.max()).sum())
+    if n < MIN_INK_PIXELS:
+        raise PreprocessError(f"only {n} pixels are ink: too few to be a digit (draw it bigger)")
+
+
 def preprocess(image) -> Preprocessed | None:
     """A PIL image or an array (canvas RGBA, greyscale, RGB) -> the model's input, or None if there
-    is no ink ("draw a digit")."""
+    is no ink ("draw a digit"). PreprocessError (one sentence) for an image too small to hold a
+    digit, ink too small to be one, or a PIL mode with no grey levels."""
     if isinstance(image, Image.Image):
-        image = ImageOps.exif_transpose(image)  # phone photos: the way up they were taken
+        image = upright(image)
     ink, inverted = ink_image(image)
+    check_size(*(ink.shape if not isinstance(image, Image.Image) else (image.height, image.width)))
     box = ink_box(ink)
     if box is None:
         return None
+    source, source_box = _source_box(image, ink, box)
+    check_ink(ink, source_box)
     t, l, b, r = box
     digit = scale_to_box(ink[t:b, l:r])
     if digit.max() <= 0:
@@ -199,15 +282,18 @@ def preprocess(image) -> Preprocessed | None:
     digit = digit * (255.0 / digit.max())  # MNIST digits' brightest pixel is 255 (thin strokes too)
     field = centre_in_field(digit)
     x = np.clip(np.round(field), 0, 255).astype(np.float32) / 255  # uint8 levels, like MNIST, then /255
-    if isinstance(image, Image.Image):
-        full_h, full_w = image.height, image.width
-        work_h, work_w = ink.shape  # a huge image was reduced first: report the box in the source
-        sy, sx = full_h / work_h, full_w / work_w
-        box = (int(t * sy), int(l * sx), min(full_h, math.ceil(b * sy)), min(full_w, math.ceil(r * sx)))
-        source = (full_h, full_w)
-    else:
-        source = ink.shape
-    return Preprocessed(x, box, source, digit.shape, inverted)
+    return Preprocessed(x, source_box, source, digit.shape, inverted)
+
+
+def read_file(path) -> bytes:
+    """The bytes of an image file, reading no more than MAX_BYTES + 1 (a device or a huge file is
+    refused, not read whole); OSError when it cannot be read."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size  # 0 for a device or a pipe: then read up to the limit
+        data = b"" if size > MAX_BYTES else f.read(size + 1 if size else MAX_BYTES + 1)
+    if max(size, len(data)) > MAX_BYTES:
+        raise PreprocessError(f"the file is larger than {MAX_BYTES // 2**20} MB, the most accepted for an image")
+    return data
 
 
 def preprocess_bytes(data: bytes) -> Preprocessed | None:

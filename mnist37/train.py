@@ -44,6 +44,11 @@ class EpochRecord:
     valid_logits: torch.Tensor  # (n_valid, 1), at the end of the epoch
 
 
+def _all_finite(t: torch.Tensor) -> bool:
+    """No NaN or inf in `t` (the sum is the fast check; it can overflow alone only for huge values)."""
+    return math.isfinite(float(t.sum())) or bool(torch.isfinite(t).all())
+
+
 class Trainer:
     """The lesson's SGD loop, advanced N mini-batch steps at a time.
 
@@ -67,6 +72,15 @@ class Trainer:
             self.status = "diverged"
             self.message = (f"Training cannot start: init std {cfg.std:g} makes some random weights "
                             f"overflow to infinity. Lower the init std, then Reset.")
+        else:
+            with torch.no_grad():
+                n_inf = sum(int((~torch.isfinite(linear1(x, self.weights, self.bias))).sum())
+                            for x in (self.train_x, self.valid_x))
+            if n_inf:
+                self.status = "diverged"
+                self.message = (f"Training cannot start: init std {cfg.std:g} makes {n_inf:,} of the "
+                                f"{len(self.train_x) + len(self.valid_x):,} digits' logits overflow to "
+                                f"infinity. Lower the init std, then Reset.")
         self._perm = None
         self._pos = 0
         self._ep_loss, self._ep_logits, self._ep_targets = [], [], []
@@ -124,7 +138,7 @@ class Trainer:
     def refusal(self) -> str | None:
         """Why Train cannot go on from here (one sentence), or None when it can."""
         if self.status == "diverged":
-            return "Training stopped on a NaN/inf: press Reset to start again."
+            return self.message or "Training stopped on a NaN/inf: press Reset to start again."
         if self.status == "done":
             return (f"Finished {self.epoch} epochs. Raise Epochs to train on, or press Reset to start "
                     f"again from fresh random weights.")
@@ -143,12 +157,19 @@ class Trainer:
         preds = linear1(xb, self.weights, self.bias)
         loss = self._loss(preds, yb)
         loss.backward()
+        # One check for the step: a NaN or inf in the logits, the loss or the gradients makes the
+        # sum of them all non-finite (the exact culprit is looked for only then).
         lv = float(loss.detach())
-        if not math.isfinite(lv):
-            self._diverge(f"the loss became {lv} at step {self.step + 1}")
-            return
-        # A finite loss is the only check a step needs: both losses' gradients are bounded
-        # (|dL/dw| <= 1 with pixels in [0, 1]), so finite weights stay finite at any lr <= 10.
+        checked = preds.detach().sum() + self.weights.grad.sum() + self.bias.grad.sum()
+        if not (math.isfinite(lv) and math.isfinite(float(checked))):
+            if not _all_finite(preds.detach()):
+                return self._diverge(f"the logits overflowed to infinity at step {self.step + 1}")
+            if not math.isfinite(lv):
+                return self._diverge(f"the loss became {lv} at step {self.step + 1}")
+            if not (_all_finite(self.weights.grad) and _all_finite(self.bias.grad)):
+                return self._diverge(f"the gradients overflowed to infinity at step {self.step + 1}")
+        # Both losses' gradients are bounded (|dL/dw| <= 1 with pixels in [0, 1]): a step of at
+        # most lr <= 10 cannot take finite weights to infinity, so the weights need no check here.
         for p in (self.weights, self.bias):
             p.data -= p.grad * self.cfg.lr
             p.grad.zero_()
@@ -175,10 +196,13 @@ class Trainer:
                         f"Lower the learning rate or the init std, then Reset.")
 
     def _end_epoch(self):
-        self.epoch += 1
         with torch.no_grad():
             valid_logits = linear1(self.valid_x, self.weights, self.bias)
             valid_loss = float(self._loss(valid_logits, self.valid_y))
+        if not (_all_finite(valid_logits) and math.isfinite(valid_loss)):
+            self._diverge(f"the validation logits or loss overflowed to infinity at step {self.step}")
+            return
+        self.epoch += 1
         self.epochs.append(EpochRecord(
             epoch=self.epoch, step=self.step,
             train_loss=sum(self._ep_loss) / self._pos, valid_loss=valid_loss,
@@ -268,6 +292,7 @@ class Trainer:
             "n_valid": self.data.n_valid,
             "source": self.data.source,
             "status": self.status,
+            "message": self.message,  # why it diverged (the losses are then NaN or inf)
         }
 
     def __repr__(self) -> str:

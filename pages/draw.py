@@ -3,6 +3,8 @@
 Every stroke sends the canvas to Python and reruns only the fragment below (not the page), which
 does ~1 ms of arithmetic and builds three small figures.
 """
+import hashlib
+
 import streamlit as st
 
 from mnist37 import figures
@@ -11,6 +13,7 @@ from mnist37.inference import infer, probability_text, top_contributions
 from mnist37.model import other_digit
 from mnist37.config import spec
 from mnist37.fool import fool
+from pages.ui import classmode
 from pages.ui.charts import chart
 from pages.ui.layout import wrapper, wrapping_columns
 from pages.ui.links import sync_url
@@ -71,17 +74,29 @@ def read_canvas():
 
 
 def read_upload():
-    """An upload box; returns the preprocessed upload, or None (with a message shown)."""
+    """An upload box; returns (the preprocessed upload or None, an error sentence or None, a key
+    naming this file's drawing in a class)."""
     f = st.file_uploader("A PNG or JPEG of one handwritten digit", type=["png", "jpg", "jpeg"],
                          key=UPLOAD, help=f"Up to {pp.MAX_BYTES // 2**20} MB; dark ink on light paper "
                                           "or light on dark, either works.")
     if f is None:
         st.caption("Photograph or scan one digit, or draw it in any paint program.")
-        return None, None
+        return None, None, None
     if f.size > pp.MAX_BYTES:
         return None, (f"Could not use this file: it is {f.size / 2**20:.1f} MB; images up to "
-                      f"{pp.MAX_BYTES // 2**20} MB are accepted.")
-    return preprocess_upload(f.getvalue())
+                      f"{pp.MAX_BYTES // 2**20} MB are accepted."), None
+    data = f.getvalue()
+    return *preprocess_upload(data), f"upload-{hashlib.sha1(data).hexdigest()[:16]}"
+
+
+def meant_choice(drawing_key: str) -> int | None:
+    """In a class: which digit the student meant, shared with the drawing (the model's mistakes on
+    the class's drawings are the teacher's lesson about generalisation)."""
+    m = classmode.member()
+    if m is None or m.teacher:
+        return None
+    return st.segmented_control("Which digit did you mean?", [3, 7], key=f"draw_meant_{drawing_key}",
+                                format_func=lambda d: f"I meant a {d}")
 
 
 def terms_text(cs, sign: str) -> str:
@@ -112,15 +127,22 @@ def draw_and_predict() -> None:
         error = None
         if source == DRAW:
             rgba = read_canvas()
-            prep = pp.preprocess(rgba) if rgba is not None else None
+            try:
+                prep = pp.preprocess(rgba) if rgba is not None else None
+            except pp.PreprocessError as e:  # a dot too small to be a digit
+                prep, error = None, f"{str(e)[:1].upper()}{str(e)[1:]}."
+            drawing_key = f"{CANVAS}_{st.session_state.get(CANVAS_N, 0)}"
         else:
-            prep, error = read_upload()
+            prep, error, drawing_key = read_upload()
         numbers = st.container(horizontal=True, gap="small")  # filled first: the Decision shows before the figures
+        meant = meant_choice(drawing_key) if prep is not None else None
         t = spec("threshold")
         st.slider("④ Threshold on the logit", float(t["min"]), float(t["max"]), step=0.1, key="threshold",
                   help=f"Decide {model.positive} when logit > threshold (0 ⇔ probability 0.5). "
                        "The same setting as on the Train page.")
     inf = infer(prep.x, model.weights, model.bias, threshold, model.positive) if prep is not None else None
+    if inf is not None:
+        classmode.share_drawing(drawing_key, prep.x, inf, meant)  # in a class: the teacher sees it
     up, down = top_contributions(prep.x, model.weights, k=3) if prep is not None else ([], [])
 
     if inf is not None:

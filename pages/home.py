@@ -4,31 +4,15 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from mnist37 import baseline, figures, lessons
+from mnist37 import figures
 from mnist37.inference import infer, probability_relation
 from mnist37.model import other_digit
 from pages.ui.charts import chart
-from pages.ui.data import dataset_or_stop, default_model, get_dataset
+from pages.ui.data import HOME_SEED, HOME_THRESHOLD, dataset_or_stop, flip_model, random_accuracy, threshold_demo
 from pages.ui.layout import wrapping_columns
 from pages.ui.present import fig_height, is_presentation
 from pages.ui.routing import route_through_app
 from pages.ui.session import current_model, get_config
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def random_accuracy(seed: int, source: str, positive: int) -> float:
-    """Validation accuracy of init_params weights, before any training."""
-    return baseline.init_accuracy(seed, get_dataset(source), positive=positive)
-
-
-@st.cache_data(show_spinner="Training for this threshold…", max_entries=32)
-def threshold_demo(threshold: float) -> dict:
-    return lessons.threshold_demo(threshold, get_dataset("embedded"), default_model(3))
-
-
-@st.cache_data(show_spinner="Training…", max_entries=2)
-def flip_model(positive: int) -> tuple[np.ndarray, float, float]:
-    return lessons.flip_demo(positive, get_dataset("embedded"))
 
 
 route_through_app()  # before anything is drawn
@@ -112,7 +96,7 @@ with st.expander("Why is accuracy about 50 % before training?", expanded=open_al
     st.markdown(
         f"Random weights are as likely to push a {pos} up as down, so the decision is a coin flip. "
         f"And the validation set is {share:.0%} {pos}s, so guessing gets about half right.")
-    seed = st.slider("Seed of the random initial weights", 0, 99, 42, key="home_seed")
+    seed = st.slider("Seed of the random initial weights", 0, 99, HOME_SEED, key="home_seed")
     acc = random_accuracy(seed, cfg.source, pos)
     st.metric("validation accuracy with random weights", f"{acc:.1%}", help="Before any training",
               delta=f"{(acc - 0.5) * 100:+.1f} points from a coin flip", delta_color="off")
@@ -122,7 +106,7 @@ with st.expander("Does a non-zero threshold still work?", expanded=open_all):
         "Yes. `logit > t` is `x·w + (b − t) > 0`: a threshold is just a bias. Add t to the bias and "
         "every decision is the same as before; train with the threshold and SGD shifts the logits by "
         "about t itself.")
-    t = st.select_slider("Threshold on the logit", options=[-8, -4, -2, -1, 0, 1, 2, 4, 8], value=4,
+    t = st.select_slider("Threshold on the logit", options=[-8, -4, -2, -1, 0, 1, 2, 4, 8], value=int(HOME_THRESHOLD),
                          key="home_threshold")
     r = threshold_demo(float(t))
     c1, c2, c3 = wrapping_columns("home_threshold_row", [(1, 13)] * 3)

@@ -13,6 +13,7 @@ import streamlit as st
 from mnist37.config import FIELDS, LR_GRID, TrainConfig, spec
 from mnist37.data import DataError
 from mnist37.inference import sigmoid
+from pages.ui import classmode
 from pages.ui.live_chart import preload_plotly
 from pages.ui.present import is_presentation
 from pages.ui.routing import route_through_app
@@ -20,7 +21,7 @@ from pages.ui.session import (RUNNING, get_config, get_trainer, holding_trainer,
                               set_config)
 from pages.ui.train_run import DEFAULT_SPEED, EPOCH_END, FIT_FROM, NOTICE, SPEED, SPEEDS, act, clicks, fit_start
 from pages.ui.train_compare import keep, runs_section, sweep_section
-from pages.ui.train_views import CHANGE, lesson_views, live_views, redraw_interval
+from pages.ui.train_views import CHANGE, SHOWN, lesson_views, live_views, redraw_interval
 
 LABELS = {"source": "data source", "std": "init std", "seed": "seed", "loss": "loss", "positive": "positive digit"}
 
@@ -113,6 +114,7 @@ if FIT_FROM not in st.session_state:
     st.session_state[FIT_FROM] = fit_start(trainer)
 if trainer.finished:
     keep(trainer)
+    classmode.share_run(trainer)  # in a class: the finished run goes to the teacher's view
 running = bool(st.session_state.get(RUNNING)) and (not trainer.finished or EPOCH_END in st.session_state)
 st.session_state[RUNNING] = running
 
@@ -140,6 +142,7 @@ if trainer.status == "diverged":
     st.button("Reset to fresh random weights", key="reset_after_divergence", on_click=record,
               args=("reset", drawn))
 
+st.session_state.pop(SHOWN, None)  # a full run always draws a fresh view
 st.fragment(run_every=redraw_interval() if running else None)(live_views)()
 lesson_views()
 runs_section(trainer)

@@ -8,6 +8,11 @@ state once streamlit_app.py has run: the app always registers its pages with st.
 """
 import pytest
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from harness.server import ROOT
+
+APP = str(ROOT / "streamlit_app.py")
 
 
 @pytest.fixture
@@ -21,3 +26,14 @@ def entrypoint_every_run(monkeypatch):
     monkeypatch.setattr(PagesManager, "__init__", patched)
     yield
     PagesManager.uses_pages_directory = None
+
+
+def open_page(page: str | None = None, timeout: float = 180, **query) -> AppTest:
+    """A new session opened on a link: the app's `page` (e.g. "pages/train.py"; None: Home) with
+    the query parameters `query`, after its first run."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    for k, v in query.items():
+        at.query_params[k] = str(v)
+    at.run()
+    return at.switch_page(page).run() if page else at
+

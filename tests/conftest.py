@@ -1,12 +1,22 @@
 """Shared fixtures: the repo root, a live streamlit server, and Debian's Chromium via Playwright."""
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from harness.browser import CHROMIUM, CHROMIUM_ARGS
 from harness.server import StreamlitServer
+
+# The class store of every app the tests start (AppTest and live servers): a SQLite file of the
+# suite's own, never the user's ~/.cache/mnist37.
+_DB_DIR = tempfile.mkdtemp(prefix="mnist37-test-db-")
+atexit.register(shutil.rmtree, _DB_DIR, True)
+os.environ.setdefault("MNIST37_DB", f"sqlite:///{_DB_DIR}/classes.sqlite3")
 
 
 @pytest.fixture(scope="session")

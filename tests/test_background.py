@@ -84,7 +84,7 @@ def test_stop_from_inside_holding_does_not_deadlock(ds):
 
 
 def test_divergence_ends_the_thread_with_the_trainer_s_message(ds):
-    bg = BackgroundTraining(Trainer(TrainConfig(std=1e38), ds))
+    bg = BackgroundTraining(Trainer(TrainConfig(std=1e36, loss="bce"), ds))  # the loss overflows at step 1
     bg.start()
     wait_until(lambda: not bg.running)
     assert bg.trainer.status == "diverged" and "Training stopped" in bg.trainer.message and bg.error is None

@@ -517,3 +517,14 @@ def test_reread_puts_the_mistakes_first_most_wrong_first():
     assert [(r.drawing.id, r.decision) for r in reread(ds[:2], w, -2.0, threshold=5.0, positive=7)] == [
         (2, 7), (1, 3)]
     assert reread([], w, 0.0) == [] and drawings_accuracy([]) == (None, 0)
+
+
+def test_a_pushed_setting_applies_over_a_students_own_and_says_when_weights_start_afresh():
+    from mnist37.classview import Member, apply_push
+
+    mine = TrainConfig(lr=0.5, seed=3, epochs=7)
+    new, reset = apply_push(mine, {"lr": "0.1"})
+    assert new == TrainConfig(lr=0.1, seed=3, epochs=7) and reset == []
+    new, reset = apply_push(mine, {"seed": "9", "loss": "bce"})
+    assert (new.seed, new.loss, new.lr) == (9, "bce", 0.5) and reset == ["seed", "loss"]
+    assert Member("ABCDEFGH", teacher_key="k").teacher and not Member("ABCDEFGH", "id", "Ann").teacher

@@ -102,3 +102,25 @@ def test_python_dash_m(files):
                         "--json"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["decision"] == "7"
+
+
+def test_every_image_is_processed_whatever_one_of_them_is(files, tmp_path, capsys):
+    """An image predict cannot use is an error line; the images after it are still read."""
+    lab = tmp_path / "lab.png"  # LAB saved as TIFF, named .png
+    Image.open(files["seven.png"]).convert("RGB").convert("LAB").save(lab, format="TIFF")
+    tiny = tmp_path / "tiny.png"  # 2x1, one lit pixel: no room for a digit
+    Image.frombytes("L", (2, 1), b"\x00\xff").save(tiny)
+    folder = tmp_path / "folder.png"
+    folder.mkdir()
+    images = [str(lab), str(tiny), str(folder), "/dev/zero", files["notes.png"], files["three.jpg"]]
+    code, out, err = run(capsys, files["weights"], *images, "--json")
+    assert code == 1 and err == ""
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["file"] for r in rows] == images
+    assert rows[0]["decision"] == "7"  # the LAB image is read like the PNG it came from
+    assert "2×1 pixels" in rows[1]["error"]
+    assert "cannot read" in rows[2]["error"]
+    assert "larger than 10 MB" in rows[3]["error"]
+    assert "not an image" in rows[4]["error"]
+    assert rows[5]["decision"] == "3"
+    assert all("\n" not in r.get("error", "") for r in rows)

@@ -47,6 +47,11 @@ def every_figure():
         "before and after": figures.weights_before_after(W, W * 1.01, 3),
         "gradient sizes": figures.gradient_sizes(z[:20], rng.random(20) * 0.2, rng.random(20)),
         "fool": figures.fool_overlay(X, fool(X, W, 0.0, 0.0, 3).changes),  # its marks sit on black pixels
+        "class runs": figures.class_runs(
+            [{"lr": 1.0, "final_accuracy": 0.95, "loss": "mnist", "nickname": "Ada", "bs": 256, "epochs": 3,
+              "seed": 1}, {"lr": 0.1, "final_accuracy": 0.9, "loss": "bce", "nickname": "Bo", "bs": 64,
+                          "epochs": 3, "seed": 2}], [[0.6, 0.9, 0.95], [0.6, 0.8, 0.9]]),
+        "class drawings": figures.drawings_sheet([X, X], ["+2.0 → 3", "-1.0 → 7"], [False, True]),
     }
 
 
@@ -99,8 +104,8 @@ def test_lines_and_markers_keep_3_to_1_on_the_page(name, page):
     for where, colour, opacity in mark_colours(as_dict(every_figure()[name])):
         r, g, b, a = rgba(colour)
         seen = f"rgba({r},{g},{b},{a * opacity})"
-        if name == "runs" and opacity < 1 or name == "fool":
-            continue  # earlier runs are faded on purpose; the fool overlay's marks are on black pixels
+        if name in ("runs", "class runs") and opacity < 1 or name == "fool":
+            continue  # other runs' curves are faded on purpose; the fool overlay's marks are on black pixels
         assert contrast(seen, PAGE_COLOURS[page]) >= 3, f"{name}: {where} {colour} on the {page} page"
 
 

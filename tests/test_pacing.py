@@ -1,4 +1,7 @@
-"""mnist37.pacing: live views slow down together when the process is busy, and speed up again."""
+"""mnist37.pacing: live views slow down together when a redraw costs the server more than its
+budget allows for the sessions redrawing, and speed up again."""
+import pytest
+
 from mnist37.pacing import LADDER, Pacer
 
 
@@ -8,9 +11,18 @@ class Fake:
     def __init__(self):
         self.now = self.cpu = 0.0
 
-    def run(self, seconds: float, load: float) -> None:
-        self.now += seconds
-        self.cpu += seconds * load
+
+def redraw_for(f: Fake, p: Pacer, sessions: int, seconds: float, cost: float) -> float:
+    """`sessions` live views, each redrawing at the pacer's interval for `seconds`, each redraw
+    costing the process `cost` CPU seconds; returns the interval at the end."""
+    due = {s: f.now for s in range(sessions)}
+    end = f.now + seconds
+    while f.now < end:
+        s = min(due, key=due.get)
+        f.now = max(f.now, due[s])
+        f.cpu += cost
+        due[s] = f.now + p.interval(s)
+    return p.interval(0)
 
 
 def pacer(budget=0.6):
@@ -18,32 +30,36 @@ def pacer(budget=0.6):
     return f, Pacer(budget=budget, window=1.0, cpu=lambda: f.cpu, clock=lambda: f.now)
 
 
-def test_under_budget_the_interval_stays_at_the_base():
+def test_a_few_sessions_redraw_at_the_base_interval():
     f, p = pacer()
-    for _ in range(10):
-        f.run(1.0, 0.4)
-        assert p.interval() == LADDER[0]
+    assert redraw_for(f, p, sessions=5, seconds=10, cost=0.015) == LADDER[0]  # 5 x 5/s x 15 ms = 0.375 cores
 
 
-def test_over_budget_it_grows_and_comes_back_when_the_load_falls():
+def test_many_sessions_share_the_budget_evenly_and_recover_when_they_leave():
     f, p = pacer()
-    seen = []
-    for _ in range(6):
-        f.run(1.0, 1.0 * LADDER[0] / p.interval())  # the load a fixed class makes: it falls as the interval grows
-        seen.append(p.interval())
-    assert seen[0] > LADDER[0] and seen == sorted(seen)
-    assert 0.6 * 0.75 <= 1.0 * LADDER[0] / seen[-1] <= 0.6 + 1e-9  # settled within the budget
-    for _ in range(6):
-        f.run(1.0, 0.05)
-        last = p.interval()
-    assert last == LADDER[0]
+    interval = redraw_for(f, p, sessions=30, seconds=20, cost=0.015)
+    assert interval == next(v for v in LADDER if v >= 30 * 0.015 / 0.6)  # 0.75 s -> the 0.8 rung
+    assert p.sessions == 30 and p.cost == pytest.approx(0.015, rel=0.02)
+    assert 30 * 0.015 / interval <= 0.6  # within the budget
+    f.now += 5  # 25 of them stop training
+    assert redraw_for(f, p, sessions=5, seconds=10, cost=0.015) == LADDER[0]
+    assert p.sessions == 5
 
 
-def test_it_never_goes_past_the_ladder_and_resets_after_a_quiet_spell():
+def test_it_never_goes_past_the_ladder():
     f, p = pacer()
-    for _ in range(20):
-        f.run(1.0, 5.0)
-        p.interval()
-    assert p.interval() == LADDER[-1]
-    f.run(30.0, 0.0)
-    assert p.interval() == LADDER[0]
+    assert redraw_for(f, p, sessions=100, seconds=20, cost=0.05) == LADDER[-1]
+
+
+def test_work_done_before_the_first_redraw_does_not_count():
+    f, p = pacer()
+    f.now, f.cpu = 3.0, 3.0  # the server's warm-up, before any live view
+    assert redraw_for(f, p, sessions=2, seconds=5, cost=0.01) == LADDER[0]
+    assert p.cost == pytest.approx(0.01, rel=0.02)
+
+
+def test_redraws_that_take_long_spread_out_even_within_the_budget():
+    f, p = pacer()
+    for _ in range(3):
+        p.took(0.1)  # the CPU is cheap, but other processes keep this one waiting
+    assert redraw_for(f, p, sessions=2, seconds=5, cost=0.005) == 0.4  # at least 4 x 0.1 s apart

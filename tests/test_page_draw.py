@@ -195,3 +195,34 @@ def test_fool_the_model_names_the_fewest_pixels_that_flip_the_decision():
     want = fool(preprocess(rgba).x, model.weights, model.bias, 0.0, 3)
     line = next(m.value for m in at.markdown if "pixels** turn this" in m.value)
     assert line.startswith(f"**{want.count} pixels** turn this 7 into a 3")
+
+
+def lab_png() -> bytes:
+    """A LAB-mode image (saved as TIFF, named .png by the user): Pillow has no LAB -> L conversion."""
+    buf = io.BytesIO()
+    Image.open(io.BytesIO(png(SEVEN))).convert("RGB").convert("LAB").save(buf, format="TIFF")
+    return buf.getvalue()
+
+
+def test_a_lab_mode_upload_is_read_like_any_other():
+    at = upload(draw_page(), "lab.png", lab_png())
+    assert not at.exception
+    assert metrics(at)["Decision"] == "7" and not at.error
+
+
+def test_an_upload_too_small_for_a_digit_gets_one_sentence():
+    lit = Image.new("L", (2, 1), 0)
+    lit.putpixel((1, 0), 255)
+    buf = io.BytesIO()
+    lit.save(buf, format="PNG")
+    at = upload(draw_page(), "tiny.png", buf.getvalue())
+    assert not at.exception
+    assert "Decision" not in metrics(at)
+    assert len(at.error) == 1 and "2×1 pixels" in at.error[0].value
+
+
+def test_a_dot_on_the_canvas_is_not_read_as_a_digit():
+    at = draw_page(drawing([[(140, 140), (141, 140)]], width=4))
+    assert not at.exception
+    assert "Decision" not in metrics(at)
+    assert len(at.error) == 1 and "too small to be a digit" in at.error[0].value

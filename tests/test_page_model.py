@@ -159,6 +159,10 @@ BAD = {
     "nan.pt": state_bytes({"weights": torch.full((784, 1), float("nan")), "bias": torch.zeros(1)}),
     "shape.pt": state_bytes({"weights": torch.zeros(10, 1), "bias": torch.zeros(1)}),
     "nobias.npz": (lambda b: (np.savez(b, weights=np.zeros((784, 1))), b.getvalue())[1])(io.BytesIO()),
+    "meta.pt": state_bytes({"weights": torch.empty(784, 1, device="meta"), "bias": torch.zeros(1)}),
+    "complex.pt": state_bytes({"weights": torch.zeros(784, 1, dtype=torch.complex64), "bias": torch.zeros(1)}),
+    "nested.pt": state_bytes({"weights": torch.nested.nested_tensor([torch.zeros(784), torch.zeros(2)]),
+                              "bias": torch.zeros(1)}),
 }
 
 
@@ -204,3 +208,12 @@ def test_a_link_to_a_huge_run_draws_the_page_and_trains_it_in_the_background():
     job.cancel()
     assert job.wait(30) and type(job.error).__name__ == "Cancelled"
     assert "Save the 785 numbers, or load some" in [s.value for s in at.subheader]
+
+
+def test_a_sparse_weights_upload_is_loaded_as_its_dense_values():
+    w = torch.randn(784, 1, generator=torch.Generator().manual_seed(0))
+    at = model_page()
+    upload(at, "sparse.pt", state_bytes({"weights": w.to_sparse(), "bias": torch.tensor([0.5]).to_sparse()}))
+    assert not at.exception and not at.error
+    up = at.session_state[UPLOADED]
+    assert np.array_equal(up.weights, w.numpy().ravel()) and up.bias == 0.5

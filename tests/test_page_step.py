@@ -4,6 +4,8 @@ import numpy as np
 import torch
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest_nav import open_page
+
 from mnist37.sgd_step import fingerprint, preview
 from mnist37.train import TrainConfig, Trainer
 
@@ -11,11 +13,7 @@ TIMEOUT = 120  # seconds per run: generous, the machine is shared
 
 
 def open_step(**query) -> AppTest:
-    at = AppTest.from_file("../streamlit_app.py", default_timeout=TIMEOUT)
-    for k, v in query.items():
-        at.query_params[k] = str(v)
-    at.run()
-    at.switch_page("pages/step.py").run()
+    at = open_page("pages/step.py", TIMEOUT, **query)
     assert not at.exception
     return at
 
@@ -107,10 +105,18 @@ def test_at_lr_10_on_a_fresh_model_the_loss_goes_up_and_the_page_says_why():
 
 
 def test_a_nan_loss_stops_the_run_as_step_does():
-    at = open_step(std=1e38)
+    at = open_step(std=1e36, loss="bce")  # finite logits whose mean loss overflows
     at.button(key="take_step").click().run()
     trainer = at.session_state["trainer"]
     assert trainer.status == "diverged" and trainer.step == 0
     assert any("Training stopped" in w.value for w in at.warning)
+    assert at.button(key="take_step").disabled
+    assert not at.exception
+
+
+def test_a_start_whose_logits_overflow_offers_no_step():
+    at = open_step(std=1e38)
+    assert at.session_state["trainer"].status == "diverged"
+    assert any("Training cannot start" in w.value for w in at.warning)
     assert at.button(key="take_step").disabled
     assert not at.exception

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist37.metrics import class_midpoint
-from tests.apptest_nav import entrypoint_every_run  # noqa: F401 (a fixture)
+from tests.apptest_nav import entrypoint_every_run, open_page  # noqa: F401 (a fixture)
 from mnist37.train import TrainConfig, Trainer
 
 TIMEOUT = 120  # seconds per run: generous, the machine is shared
@@ -45,11 +45,7 @@ def train_to_end(at, timeout: float = 60.0) -> None:
     at.run()  # it may have finished after this run read it: draw the final state
 
 def open_train(**query) -> AppTest:
-    at = AppTest.from_file("../streamlit_app.py", default_timeout=TIMEOUT)
-    for k, v in query.items():
-        at.query_params[k] = str(v)
-    at.run()
-    at.switch_page("pages/train.py").run()
+    at = open_page("pages/train.py", TIMEOUT, **query)
     assert not at.exception
     return at
 
@@ -300,19 +296,38 @@ def test_changing_the_loss_resets_and_says_why():
     assert not at.exception
 
 
-def test_huge_init_std_overflows_into_a_warning_with_a_reset_offer():
+def test_a_loss_that_overflows_stops_training_with_a_warning_and_a_reset_offer():
     at = open_train()
-    at.number_input(key="std").set_value(1e38).run()
+    at.radio(key="loss").set_value("bce").run()
+    at.number_input(key="std").set_value(1e36).run()  # finite logits, but their mean loss overflows
     at.button(key="train_button").click().run()
     at.run()
     assert not at.exception
     assert at.session_state["trainer"].status == "diverged"
     warning = " ".join(w.value for w in at.warning)
-    assert "Training stopped" in warning and "nan" in warning
+    assert "Training stopped" in warning and "inf" in warning
     assert "Train" in labels(at)  # no longer running
     at.button(key="reset_after_divergence").click().run()
     assert not at.warning and at.session_state["trainer"].status == "ready"
     assert not at.exception
+
+
+@pytest.mark.parametrize("how", ["widget", "link"])
+def test_init_std_3e37_warns_at_once_that_training_cannot_start(how):
+    """Finite random weights whose logits overflow: the warning shows before any training."""
+    at = open_train(std="3e37") if how == "link" else open_train()
+    if how == "widget":
+        at.number_input(key="std").set_value(3e37).run()
+    assert at.session_state["config"].std == 3e37
+    assert not at.exception
+    warning = " ".join(w.value for w in at.warning)
+    assert "Training cannot start" in warning and "init std 3e+37" in warning
+    assert at.button(key="reset_after_divergence")
+    at.button(key="train_button").click().run()
+    assert not at.exception and at.session_state["trainer"].step == 0
+    assert "Train" in labels(at)  # Train did not start
+    at.number_input(key="std").set_value(1.0).run()  # a sane std starts again from fresh weights
+    assert not at.warning and at.session_state["trainer"].status == "ready"
 
 
 def test_lr_10_with_cross_entropy_trains_without_diverging():

@@ -86,14 +86,37 @@ def test_single_dot_is_a_centred_blob():
     assert abs(cy - 14) <= 0.5 and abs(cx - 14) <= 0.5
 
 
-def test_one_pixel_image_and_one_pixel_dot():
-    assert pp.preprocess(np.array([[255]], np.uint8)) is None  # 1x1: no room for a digit
-    assert pp.preprocess(np.array([[0]], np.uint8)) is None
-    assert pp.preprocess(Image.new("L", (1, 1), 255)) is None
+def test_images_too_small_for_a_digit_are_refused_in_one_sentence():
+    for img in (np.array([[255]], np.uint8), Image.new("L", (1, 1), 255), np.zeros((7, 40), np.uint8)):
+        with pytest.raises(pp.PreprocessError, match="a digit needs at least 8×8") as e:
+            pp.preprocess(img)
+        assert "\n" not in str(e.value)
+    lit = np.zeros((1, 2), np.uint8)  # 2×1 with one lit pixel: not a digit, whatever the model says
+    lit[0, 1] = 255
+    with pytest.raises(pp.PreprocessError, match="2×1 pixels"):
+        pp.preprocess(lit)
+    with pytest.raises(pp.PreprocessError, match="2×1 pixels"):
+        pp.preprocess_bytes(png_bytes(Image.fromarray(lit)))
+
+
+def test_a_speck_of_ink_is_not_a_digit():
     dot = np.zeros((9, 9), np.uint8)
     dot[2, 6] = 255
-    r = pp.preprocess(dot)
-    assert r.box == (2, 6, 3, 7) and r.scaled == (20, 20)
+    with pytest.raises(pp.PreprocessError, match="the ink is only 1×1 pixels"):
+        pp.preprocess(dot)
+    specks = np.zeros((100, 100), np.uint8)  # two specks far apart: a big box, but 2 pixels of ink
+    specks[10, 10] = specks[90, 80] = 255
+    with pytest.raises(pp.PreprocessError, match="only 2 pixels are ink"):
+        pp.preprocess(specks)
+    small = canvas(lambda d, ink: d.ellipse([30, 30, 33, 33], fill=ink))  # a 4 px dot on the canvas
+    with pytest.raises(pp.PreprocessError, match="too small to be a digit"):
+        pp.preprocess(small)
+
+
+def test_every_real_mnist_digit_passes_the_sanity_checks():
+    ds = data.load_embedded()
+    for im in np.concatenate([ds.x_train, ds.x_valid]):
+        assert pp.preprocess(im) is not None
 
 
 def three(d, ink, width=22):
@@ -250,3 +273,173 @@ def test_fidelity_on_a_subset():
     assert r["raw_accuracy"] > 0.9
     assert r["raw_accuracy"] - r["drawn_accuracy"] <= 0.02 + 1e-9
     assert r["corner_preprocessed_accuracy"] > r["corner_naive_accuracy"] + 0.1
+
+
+def _grey_seven() -> Image.Image:
+    """Dark ink on light paper, greyscale (anti-aliased), the reference the other modes must match."""
+    return Image.fromarray(canvas(seven, mode="L", bg=235, ink=20))
+
+
+def _saved(img: Image.Image, fmt: str, **kw) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format=fmt, **kw)
+    return buf.getvalue()
+
+
+def _sixteen_bit(img):
+    return Image.fromarray(np.asarray(img).astype(np.uint16) * 257)
+
+
+def _p_with_transparency(img):
+    p = img.convert("P")
+    buf = io.BytesIO()
+    p.save(buf, format="PNG", transparency=255)  # palette index 255 (none of this image's greys) is clear
+    return buf.getvalue()
+
+
+MODES = {  # a file in each PIL mode (and format) that Pillow can open
+    "LAB tif": lambda g: _saved(g.convert("RGB").convert("LAB"), "TIFF"),
+    "CMYK jpg": lambda g: _saved(g.convert("CMYK"), "JPEG"),
+    "CMYK tif": lambda g: _saved(g.convert("CMYK"), "TIFF"),
+    "YCbCr tif": lambda g: _saved(g.convert("RGB").convert("YCbCr"), "TIFF"),
+    "1-bit png": lambda g: _saved(g.convert("1", dither=Image.Dither.NONE), "PNG"),
+    "P png": lambda g: _saved(g.convert("P"), "PNG"),
+    "P png with transparency": _p_with_transparency,
+    "LA png": lambda g: _saved(g.convert("LA"), "PNG"),
+    "RGBX tif": lambda g: _saved(g.convert("RGBX"), "TIFF"),
+    "I;16 png": lambda g: _saved(_sixteen_bit(g), "PNG"),
+    "I tif": lambda g: _saved(g.convert("I"), "TIFF"),
+    "F tif": lambda g: _saved(g.convert("F"), "TIFF"),
+    "F tif 0..1": lambda g: _saved(Image.fromarray(np.asarray(g, np.float32) / 255), "TIFF"),
+    "gif": lambda g: _saved(g.convert("P"), "GIF"),
+    "bmp": lambda g: _saved(g, "BMP"),
+    "webp": lambda g: _saved(g.convert("RGB"), "WEBP", lossless=True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODES))
+def test_any_pil_mode_is_read_as_grey_levels(name):
+    ref = pp.preprocess(_grey_seven())
+    r = pp.preprocess_bytes(MODES[name](_grey_seven()))
+    assert r is not None and r.inverted
+    assert np.corrcoef(r.x.ravel(), ref.x.ravel())[0, 1] > 0.95, name
+
+
+@pytest.mark.parametrize("mode", ["HSV", "PA", "RGBa", "La"])
+def test_modes_pillow_cannot_save_are_read_in_memory_too(mode):
+    ref = pp.preprocess(_grey_seven()).x
+    via = {"HSV": "RGB", "PA": "P", "RGBa": "RGBA", "La": "LA"}[mode]
+    img = _grey_seven().convert(via).convert(mode)
+    r = pp.preprocess(img)
+    assert np.corrcoef(r.x.ravel(), ref.ravel())[0, 1] > 0.95
+
+
+def test_a_mode_with_no_grey_levels_is_one_sentence(monkeypatch):
+    def convert(self, mode=None, *args, **kw):
+        raise ValueError(f"conversion from {self.mode} to {mode} not supported")
+
+    img = Image.new("RGB", (40, 40))
+    monkeypatch.setattr(Image.Image, "convert", convert)  # a mode Pillow converts to nothing
+    with pytest.raises(pp.PreprocessError, match="colour mode RGB") as e:
+        pp.preprocess(img)
+    assert "\n" not in str(e.value)
+
+
+def test_animated_gif_is_read_from_its_first_frame():
+    first, second = _grey_seven(), Image.new("L", (280, 280), 235)
+    raw = _saved(first.convert("P"), "GIF", save_all=True, append_images=[second.convert("P")], duration=100)
+    assert Image.open(io.BytesIO(raw)).n_frames == 2
+    ref = pp.preprocess(first).x
+    assert np.corrcoef(pp.preprocess_bytes(raw).x.ravel(), ref.ravel())[0, 1] > 0.95
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_float_image_with_non_finite_pixels_treats_them_as_background(bad):
+    a = np.asarray(_grey_seven(), np.float32) / 255  # a float TIFF 0..1, dark ink on light paper
+    a[:30, :30] = bad  # a corner of NaN (or inf)
+    ref = pp.preprocess(_grey_seven()).x
+    for image in (Image.fromarray(a), a, pp.read_image(_saved(Image.fromarray(a), "TIFF"))):
+        r = pp.preprocess(image)
+        assert r is not None and r.inverted
+        assert np.corrcoef(r.x.ravel(), ref.ravel())[0, 1] > 0.97
+
+
+def test_an_image_of_nothing_but_nan_is_one_sentence():
+    with pytest.raises(pp.PreprocessError, match="NaN"):
+        pp.preprocess(Image.fromarray(np.full((40, 40), np.nan, np.float32)))
+
+
+def test_reading_a_file_stops_at_the_size_limit(tmp_path):
+    with pytest.raises(pp.PreprocessError, match="larger than 10 MB"):
+        pp.read_file("/dev/zero")  # endless: read whole, it would never finish
+    (tmp_path / "big.png").write_bytes(bytes(pp.MAX_BYTES + 1))
+    with pytest.raises(pp.PreprocessError, match="larger than 10 MB"):
+        pp.read_file(tmp_path / "big.png")
+    (tmp_path / "ok.png").write_bytes(_saved(_grey_seven(), "PNG"))
+    assert pp.preprocess_bytes(pp.read_file(tmp_path / "ok.png")) is not None
+
+
+def _tiff_with_strip_offsets_of_type(type_code: int) -> bytes:
+    """An uncompressed TIFF whose StripOffsets entry claims another TIFF type (a damaged file)."""
+    import struct
+
+    raw = bytearray(_saved(_grey_seven(), "TIFF"))
+    ifd = struct.unpack_from("<I", raw, 4)[0]
+    for i in range(struct.unpack_from("<H", raw, ifd)[0]):
+        entry = ifd + 2 + 12 * i
+        if struct.unpack_from("<H", raw, entry)[0] == 0x111:  # StripOffsets
+            struct.pack_into("<H", raw, entry + 2, type_code)
+    return bytes(raw)
+
+
+@pytest.mark.parametrize("type_code, why", [(5, "IFDRational"), (12, "float"), (16, "too large")])
+def test_a_tiff_with_a_damaged_strip_offset_is_one_sentence(type_code, why):
+    """RATIONAL, DOUBLE or LONG8 offsets make Pillow's load() raise TypeError or OverflowError."""
+    with pytest.raises(pp.PreprocessError, match=f"damaged or truncated .*{why}") as e:
+        pp.preprocess_bytes(_tiff_with_strip_offsets_of_type(type_code))
+    assert "\n" not in str(e.value)
+
+
+def _exif(*entries) -> bytes:
+    """A little-endian EXIF block with one IFD of (tag, TIFF type, count, 4 value bytes) entries."""
+    import struct
+
+    ifd = struct.pack("<H", len(entries))
+    for tag, kind, count, value in entries:
+        ifd += struct.pack("<HHI", tag, kind, count) + value.ljust(4, b"\0")
+    return b"Exif\0\0II*\0" + struct.pack("<I", 8) + ifd + struct.pack("<I", 0)
+
+
+@pytest.mark.parametrize("broken_tag", [0x011A, 0x0100])  # XResolution, ImageWidth as text
+def test_a_damaged_exif_block_still_turns_the_photo_upright(broken_tag):
+    """ImageOps.exif_transpose, which rewrites the EXIF block, raises TypeError / struct.error on these."""
+    import struct
+
+    img = Image.fromarray(canvas(seven, mode="L", bg=0, ink=255)).rotate(90, expand=True)
+    exif = _exif((0x0112, 3, 1, struct.pack("<H", 6)), (broken_tag, 2, 4, b"abc\0"))  # orientation 6
+    r = pp.preprocess_bytes(_saved(img, "JPEG", exif=exif))
+    ref = pp.preprocess(canvas(seven)).x
+    assert np.corrcoef(r.x.ravel(), ref.ravel())[0, 1] > 0.95
+
+
+def test_damaged_files_give_a_preprocess_error_and_nothing_else():
+    """Mutated PNG, JPEG (with EXIF), GIF, TIFF, BMP and WebP files: Pillow raises many kinds of
+    exceptions on them; every one becomes a one-sentence PreprocessError (or a result)."""
+    import struct
+
+    g = _grey_seven()
+    exif = _exif((0x0112, 3, 1, struct.pack("<H", 6)), (0x011A, 5, 1, struct.pack("<I", 0)))
+    files = [_saved(g, "PNG"), _saved(g, "JPEG", exif=exif), _saved(g.convert("P"), "GIF"),
+             _saved(g, "TIFF"), _saved(g.convert("F"), "TIFF"), _saved(g, "BMP"), _saved(g, "WEBP")]
+    rng = np.random.default_rng(0)
+    for _ in range(700):
+        data = bytearray(files[rng.integers(len(files))])
+        if rng.random() < 0.3:
+            data = data[:rng.integers(1, len(data))]
+        near = rng.random() < 0.5  # headers, IFDs and EXIF sit in the first few hundred bytes
+        for _ in range(rng.integers(1, 6)):
+            data[rng.integers(min(len(data), 400) if near else len(data))] = rng.integers(256)
+        try:
+            pp.preprocess_bytes(bytes(data))
+        except pp.PreprocessError as e:
+            assert "\n" not in str(e)

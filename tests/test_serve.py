@@ -184,6 +184,32 @@ class Student:
 
 
 @pytest.mark.browser
+def test_students_served_by_two_replicas_are_in_one_teachers_class(app, browser):
+    """The class lives in the store every replica shares (one SQLite file here): a teacher on one
+    replica sees students served by both."""
+    from tests.test_browser_class import draw_meaning, join, start_class
+
+    def replica(person) -> str:
+        return next(c["value"] for c in person.ctx.cookies() if c["name"] == "MNIST37_REPLICA")
+
+    teacher, students_link, _ = start_class(browser, app.url)
+    people, on = [], {}
+    try:
+        while len(on) < 2 and len(people) < 6:  # new browsers until one student is on each replica
+            people.append(join(browser, students_link, f"student{len(people) + 1}"))
+            on.setdefault(replica(people[-1]), people[-1])
+        assert set(on) == set(app.replicas), on
+        for person, strokes, meant in zip(on.values(), (THREE, SEVEN), (3, 7)):
+            person.go("Draw")
+            draw_meaning(person, strokes, meant)
+        teacher.wait_metrics({"Students": str(len(people)), "Drawings": "2"})
+        assert teacher.no_error()
+    finally:
+        for person in [teacher, *people]:
+            person.ctx.close()
+
+
+@pytest.mark.browser
 def test_two_students_on_two_replicas_then_one_replica_dies(app, browser, tmp_path):
     from mnist37.weights import to_bytes
 

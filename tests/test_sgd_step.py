@@ -136,12 +136,14 @@ def test_overshoot_says_why_the_loss_went_up(ds):
 
 
 def test_a_step_with_a_nan_loss_stops_the_run_as_train_step_does(ds):
-    t = Trainer(TrainConfig(std=1e38), ds)
+    t = Trainer(TrainConfig(std=1e36, loss="bce"), ds)  # finite logits whose mean loss overflows
     p = preview(t)
     assert t.status == "ready" and not p.finite and "no step" in overshoot(p)
-    assert take(t, p)  # train_step finds the NaN and stops the run, with its message
+    assert take(t, p)  # train_step finds the inf and stops the run, with its message
     assert t.step == 0 and t.status == "diverged" and "Training stopped" in t.message
     assert not take(t, preview(t))  # nothing more to take
+    t = Trainer(TrainConfig(std=1e38), ds)  # the start's logits overflow: no step at all
+    assert t.status == "diverged" and not take(t, preview(t)) and t.step == 0
 
 
 def test_fingerprint_tells_weights_apart_bit_for_bit():

@@ -108,3 +108,50 @@ def test_training_for_a_threshold_moves_the_bias(ds):
     assert shifted.bias.item() > plain.bias.item()
     assert shifted.valid_accuracy() >= plain.valid_accuracy(0.0) - 0.02
     assert plain.valid_accuracy(5.0) < plain.valid_accuracy(0.0) - 0.02  # without it, 5 hurts
+
+
+def test_init_std_3e37_overflows_the_logits_and_cannot_start(ds):
+    """Finite random weights whose sums overflow (about 40 % of the logits are inf; mnist_loss
+    stays finite and its gradients zero): the trainer says so before any step."""
+    t = Trainer(TrainConfig(std=3e37), ds)
+    assert torch.isfinite(t.weights).all() and not torch.isfinite(t.valid_logits()).all()
+    assert t.status == "diverged"
+    assert "Training cannot start" in t.message and "init std 3e+37" in t.message
+    assert "overflow" in t.message and "Reset" in t.message
+    assert t.advance() == 0 and t.step == 0 and t.epochs == []
+
+
+def test_logits_overflowing_during_training_stop_it_and_restore_the_weights(ds):
+    t = Trainer(TrainConfig(), ds)
+    t.advance_epoch()
+    w_epoch1, b_epoch1 = t.params()
+    t.weights.data[:] = 3e37  # as if a step had left the weights this large
+    t.train_step()
+    assert t.status == "diverged" and "logits overflowed" in t.message and "Reset" in t.message
+    w, b = t.params()
+    assert (w == w_epoch1).all() and b == b_epoch1  # back at the end of epoch 1
+    assert t.advance() == 0
+
+
+def test_gradients_overflowing_stop_training(ds, monkeypatch):
+    from mnist37 import train
+
+    # sqrt(|p - p|) is 0 (a finite loss) but its gradient at 0 is not finite
+    monkeypatch.setitem(train.LOSSES, "mnist", lambda p, y: torch.sqrt((p - p.detach()).abs()).mean())
+    t = Trainer(TrainConfig(), ds)
+    t.train_step()
+    assert t.status == "diverged" and "gradients overflowed" in t.message
+    assert torch.isfinite(t.weights).all() and t.step == 0
+
+
+def test_validation_logits_overflowing_at_the_end_of_an_epoch_stop_training(ds):
+    t = Trainer(TrainConfig(), ds)
+    t.valid_x = t.valid_x * 1e38  # the training batches stay finite, the validation sums do not
+    t.advance_epoch()
+    assert t.status == "diverged" and "validation" in t.message
+    assert t.epoch == 0 and t.epochs == [] and torch.isfinite(t.weights).all()
+
+
+def test_train_refused_after_an_overflow_says_what_to_lower(ds):
+    t = Trainer(TrainConfig(std=3e37), ds)
+    assert t.refusal() == t.message and "Lower the init std" in t.refusal()

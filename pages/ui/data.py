@@ -1,10 +1,13 @@
-"""What every session shares, made once per server process and read-only: the datasets and the
-default model."""
+"""What every session shares, made once per server process and read-only: the datasets, the
+default model and the Home page's demos. `warm_up` fills them before the server takes its first
+visitor (server.py)."""
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 import torch
 
+from mnist37 import baseline, lessons
 from mnist37 import data as datamod
 from mnist37.config import TrainConfig
 from mnist37.session import Model
@@ -42,3 +45,34 @@ def default_model(positive: int = 3) -> Model:
     return Model.from_trainer(trainer, f"the default model: the lesson's settings trained once on the embedded "
                                        f"sample (valid accuracy {trainer.valid_accuracy():.1%}); train your own "
                                        f"on the Train page")
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def random_accuracy(seed: int, source: str, positive: int) -> float:
+    """Validation accuracy of init_params weights, before any training."""
+    return baseline.init_accuracy(seed, get_dataset(source), positive=positive)
+
+
+@st.cache_data(show_spinner="Training for this threshold…", max_entries=32)
+def threshold_demo(threshold: float) -> dict:
+    return lessons.threshold_demo(threshold, get_dataset("embedded"), default_model(3))
+
+
+@st.cache_data(show_spinner="Training…", max_entries=2)
+def flip_model(positive: int) -> tuple[np.ndarray, float, float]:
+    return lessons.flip_demo(positive, get_dataset("embedded"))
+
+
+HOME_SEED, HOME_THRESHOLD = 42, 4.0  # the Home page's sliders start there
+
+
+def warm_up() -> None:
+    """Everything a first visitor's pages would otherwise compute (a second or two): the embedded
+    sample, the default model for each positive digit, the Home page's demos at their first values."""
+    data = get_dataset("embedded")
+    for positive in (3, 7):
+        default_model(positive)
+        flip_model(positive)
+        random_accuracy(HOME_SEED, data.source, positive)
+    threshold_demo(HOME_THRESHOLD)
+

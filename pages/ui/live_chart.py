@@ -142,13 +142,20 @@ def preload_plotly() -> None:
     """Start loading plotly.js at the top of the page, so the browser has it (3.5 MB, parsed and
     run) by the time the live charts arrive, while the page is still loading: not just after, when
     it blocks the browser for a second or more as the user starts to use the page."""
-    st.html(f"<script>{LOAD_JS}\nloadPlotly();</script>", unsafe_allow_javascript=True)
+    st.html(f"<script>{LOAD_JS}
+loadPlotly();</script>", unsafe_allow_javascript=True)
 
 
-def live_charts(figs: list[dict], captions: list[str], key: str, static: bool = False) -> None:
-    """Draw the figures (plain plotly dicts) in one element under `key`, each with its caption
-    (markdown: bold, italic, code); later calls with the same key update the same charts in place.
-    `static` draws pictures without hover (cheaper for the browser while they change)."""
+def charts_spec(figs: list[dict], captions: list[str], static: bool = False) -> str:
+    """The figures (plain plotly dicts), each with its caption (markdown: bold, italic, code), as the
+    element carries them, in every chart's screen layout and config (mnist37.figures.for_screen).
+    `static` draws pictures without hover (cheaper while they change)."""
     spec = {"figs": [figures.for_screen(f, font_scale()) for f in figs], "config": figures.CONFIG,
             "captions": [caption_html(c) for c in captions], "static": static}
-    _component(data={"spec": json.dumps(spec, default=_plain, separators=(",", ":"))}, key=key)
+    return json.dumps(spec, default=_plain, separators=(",", ":"))
+
+
+def live_charts(spec: str, key: str) -> None:
+    """Draw `charts_spec(...)` in one element under `key`; later calls with the same key update the
+    same charts in place."""
+    _component(data={"spec": spec}, key=key)
