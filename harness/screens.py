@@ -128,6 +128,12 @@ def swipe_up(context, page, x: float, y: float, distance: float = 250) -> None:
     touch_stroke(context, page, {"left": 0, "top": 0}, [(x, y), (x, y - distance)], steps=10)
 
 
+def scroll_to(page, y: float) -> None:
+    """Scroll the main area by `y` px (Streamlit scrolls it, not the window)."""
+    page.evaluate("(y) => { document.querySelector('[data-testid=\"stMain\"]').scrollTop += y; }", y)
+    page.wait_for_timeout(500)
+
+
 def screenshots(url: str, folder: Path) -> list[Path]:
     """The README's screenshots of each screen (and the desktop in the dark theme) into `folder`."""
     from playwright.sync_api import sync_playwright
@@ -147,17 +153,17 @@ def screenshots(url: str, folder: Path) -> list[Path]:
             draw_three(context, page, touch=name == "phone")
             page.wait_for_timeout(1500)  # the figures after the numbers
             if name == "phone":  # the drawing and its Decision, as a student sees them after a stroke
-                page.evaluate("""() => { const m = document.querySelector('[data-testid="stMain"]');
-                    const c = document.querySelector('[data-testid="stSegmentedControl"]') || m;
-                    m.scrollTop += c.getBoundingClientRect().top - 60; }""")
-                page.wait_for_timeout(500)
+                scroll_to(page, page.evaluate(BOX_JS, "canvas.upper-canvas")["top"] - 60)
             shots.append(folder / f"{name}-draw{suffix}.png")
             page.screenshot(path=shots[-1])
             open_train(page, f"{url}/train{query}")
             for _ in range(3):  # a few epochs, so the charts have something to show
                 page.get_by_role("button", name="Epoch", exact=True).click()
                 wait_for_app(page, TIMEOUT)
+            page.mouse.move(1, 1)  # no tooltip over the page
             page.wait_for_timeout(1500)
+            if name == "phone":  # the buttons, the numbers and the first chart
+                scroll_to(page, page.evaluate(BOX_JS, ".st-key-train_buttons")["top"] - 70)
             shots.append(folder / f"{name}-train{suffix}.png")
             page.screenshot(path=shots[-1])
             context.close()

@@ -220,8 +220,9 @@ st.html("<style>" + ("" if is_presentation() else "[data-testid='stMainBlockCont
         f"{wrapper('draw_mid')} {{ min-width: 10rem; }} {wrapper('draw_right')} {{ min-width: 17rem; }}</style>")
 route_through_app()  # before anything is drawn
 st.title("Draw a digit, follow it to a decision")
-st.markdown(
-    "Your drawing is cropped, scaled to 20 px and centred in 28×28 like MNIST's digits; each pixel "
-    "**x** is multiplied by its **weight w**, the products plus the **bias** give the **logit**, the "
-    "**sigmoid** turns it into a probability and the **threshold** into a decision.")
+if not is_presentation():  # on a projector the teacher says it, and the canvas and Decision need the room
+    st.markdown(
+        "Your drawing is cropped, scaled to 20 px and centred in 28×28 like MNIST's digits; each pixel "
+        "**x** is multiplied by its **weight w**, the products plus the **bias** give the **logit**, the "
+        "**sigmoid** turns it into a probability and the **threshold** into a decision.")
 draw_and_predict()
