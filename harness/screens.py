@@ -160,7 +160,7 @@ def screenshots(url: str, folder: Path) -> list[Path]:
             for _ in range(3):  # a few epochs, so the charts have something to show
                 page.get_by_role("button", name="Epoch", exact=True).click()
                 wait_for_app(page, TIMEOUT)
-            page.mouse.move(1, 1)  # no tooltip over the page
+            page.mouse.move(kwargs["viewport"]["width"] // 2, 2)  # no tooltip over the page
             page.wait_for_timeout(1500)
             if name == "phone":  # the buttons, the numbers and the first chart
                 scroll_to(page, page.evaluate(BOX_JS, ".st-key-train_buttons")["top"] - 70)
