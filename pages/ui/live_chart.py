@@ -142,8 +142,7 @@ def preload_plotly() -> None:
     """Start loading plotly.js at the top of the page, so the browser has it (3.5 MB, parsed and
     run) by the time the live charts arrive, while the page is still loading: not just after, when
     it blocks the browser for a second or more as the user starts to use the page."""
-    st.html(f"<script>{LOAD_JS}
-loadPlotly();</script>", unsafe_allow_javascript=True)
+    st.html(f"<script>{LOAD_JS}\nloadPlotly();</script>", unsafe_allow_javascript=True)
 
 
 def charts_spec(figs: list[dict], captions: list[str], static: bool = False) -> str:
