@@ -30,7 +30,7 @@ def run() -> None:
     presentation_toggle()
     style_charts()
     classmode.read_link()  # a teacher's or a students' link, before the address bar is rewritten
-    classmode.sidebar()
+    classmode.sidebar(page.url_path)
     st.sidebar.caption("The address bar always holds a link to your current settings: copy it to share them.")
     sync_url(page.url_path)  # a session's first run reads its settings from the link; later runs write them back
     show_config_notices()

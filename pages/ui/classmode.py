@@ -123,11 +123,12 @@ def share_drawing(canvas_key: str, x, inference, meant: int | None) -> None:
                 inference.positive, meant)
 
 
-def sidebar() -> None:
-    """The class this session is in, and Leave; or, opened from a students' link on any page, Join."""
+def sidebar(page: str) -> None:
+    """The class this session is in, and Leave; or, opened from a students' link on another page
+    than the Class page (which has its own form), Join."""
     m = member()
     invited = st.session_state.get(INVITED)
-    if m is None and invited:
+    if m is None and invited and page != "class":
         with st.sidebar:
             st.markdown(f"**Class {invited}** invites you")
             if st.button(f"Join class {invited}", key="class_join_sidebar", icon=":material/login:",
