@@ -5,7 +5,8 @@ mini-batches of up to 256 images, see `run_cost`). A run that costs more — a s
 bs=1 and 200 epochs is 336,400 steps — becomes a `Job`: one worker thread per process runs the
 jobs one after another, each keyed by what it computes, so every session that asks for the same
 thing shares one run and its result. The worker trains in short chunks and rests between them
-(`duty`), so it never takes more than a share of the process from the sessions that are drawing.
+(`duty`, a quarter of the time), so it never takes more than a share of the process from the
+sessions that are drawing.
 """
 from __future__ import annotations
 
@@ -102,7 +103,7 @@ def _stop_all() -> None:
 class Jobs:
     """The process's job queue and its finished results (see the module's docstring)."""
 
-    def __init__(self, duty: float = 0.5, max_pending: int = MAX_PENDING, max_results: int = MAX_RESULTS):
+    def __init__(self, duty: float = 0.25, max_pending: int = MAX_PENDING, max_results: int = MAX_RESULTS):
         self.duty = duty
         self.max_pending, self.max_results = max_pending, max_results
         self._jobs: OrderedDict[Hashable, Job] = OrderedDict()

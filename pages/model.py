@@ -29,6 +29,13 @@ def pixel_baseline(source: str) -> baseline.Baseline:
     return baseline.pixel_similarity(get_dataset(source))
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def mean_image(source: str, digit: int, height: int):
+    """The mean 3 or mean 7 of a source's training digits (the same for every session)."""
+    base = pixel_baseline(source)
+    return figures.digit_image(base.mean3 if digit == 3 else base.mean7, f"mean {digit}", height=height)
+
+
 def run_for_history(cfg: TrainConfig) -> tuple[Trainer | None, str]:
     """The session's trainer when it has trained an epoch, else a run with the session's settings
     made once per server (None while it trains in the background)."""
@@ -83,8 +90,8 @@ def baseline_section(trainer: Trainer | None, cfg: TrainConfig, lin: float) -> N
                 "7 into an *ideal 7*, and calls a digit a 3 when it is closer to the ideal 3 "
                 "(`mnist_distance`: the mean absolute pixel difference).")
     c1, c2, c3 = wrapping_columns("model_baseline_row", [(1, 9), (1, 9), (1.2, 15)])
-    chart(figures.digit_image(base.mean3, "mean 3", height=fig_height(240)), key="mean3_fig", box=c1)
-    chart(figures.digit_image(base.mean7, "mean 7", height=fig_height(240)), key="mean7_fig", box=c2)
+    chart(mean_image(cfg.source, 3, fig_height(240)), key="mean3_fig", box=c1)
+    chart(mean_image(cfg.source, 7, fig_height(240)), key="mean7_fig", box=c2)
     c3.metric("pixel similarity: validation accuracy", f"{base.accuracy:.1%}")
     c3.metric("the linear model: validation accuracy", f"{lin:.1%}",
               delta=f"{(lin - base.accuracy) * 100:+.1f} points")
