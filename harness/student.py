@@ -422,3 +422,12 @@ def _value(kind: str, w, current: bool) -> WidgetState | None:
         else:
             return None
     return s
+
+
+def run_alone(coro, timeout: float):
+    """Run `coro` to its end on a thread of its own: the caller's thread may already run an event
+    loop (Playwright's sync API keeps one for the whole test session)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, asyncio.wait_for(coro, timeout)).result()

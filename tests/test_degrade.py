@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from harness.server import StreamlitServer
-from harness.student import Student
+from harness.student import Student, run_alone
 from mnist37.pacing import LADDER
 
 LONG = 120.0
@@ -36,7 +36,7 @@ def test_a_busy_server_slows_every_live_view_alike_and_keeps_training():
                 await s.close()
 
     try:
-        asyncio.run(asyncio.wait_for(go(), 4 * LONG))
+        run_alone(go(), 4 * LONG)
     finally:
         server.stop()
 
@@ -71,6 +71,6 @@ def test_a_tick_queued_behind_a_redraw_gets_that_redraw_again_without_training()
             await s.close()
 
     try:
-        asyncio.run(asyncio.wait_for(go(), 4 * LONG))
+        run_alone(go(), 4 * LONG)
     finally:
         server.stop()

@@ -14,13 +14,13 @@ import pytest
 
 from harness.procstat import server_processes
 from harness.server import StreamlitServer, free_port
-from harness.student import Student
+from harness.student import Student, run_alone
 
 LONG = 120.0  # seconds: the machine is shared
 
 
 def run(coro):
-    return asyncio.run(asyncio.wait_for(coro, 4 * LONG))
+    return run_alone(coro, 4 * LONG)
 
 
 async def opened(url: str, path: str) -> Student:
