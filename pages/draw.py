@@ -57,20 +57,32 @@ def follow_threshold() -> float:
     return threshold
 
 
-def read_canvas():
-    """The canvas, its brush control and Clear button; returns its RGBA array or None."""
+def canvas_key() -> str:
+    return f"{CANVAS}_{st.session_state.get(CANVAS_N, 0)}"
+
+
+def drawn_image():
+    """The canvas's drawing as an RGBA array (None before the first stroke), read from its state:
+    the numbers can then be worked out and sent before the canvas itself is drawn again."""
+    from streamlit_drawable_canvas import CanvasResult  # only importable inside streamlit
+
+    value = st.session_state.get(canvas_key()) or {}
+    url = (value.get("drawing") or {}).get("data")
+    return CanvasResult(None, url, True, None).image_data if url else None
+
+
+def draw_canvas() -> None:
+    """The canvas, its brush control and Clear button."""
     from streamlit_drawable_canvas import st_canvas  # only importable inside streamlit
 
     st.session_state.setdefault(BRUSH, 22)
     st.space("xxsmall")  # room for the canvas's hover toolbar (upload, undo, redo, edit, clear)
-    result = st_canvas(stroke_width=st.session_state[BRUSH], stroke_color="#FFFFFF",
-                       background_color="#000000", height=280, width=280, drawing_mode="freedraw",
-                       return_image_data=True, key=f"{CANVAS}_{st.session_state.get(CANVAS_N, 0)}")
+    st_canvas(stroke_width=st.session_state[BRUSH], stroke_color="#FFFFFF", background_color="#000000",
+              height=280, width=280, drawing_mode="freedraw", return_image_data=True, key=canvas_key())
     with st.container(horizontal=True, vertical_alignment="bottom"):
         st.slider("Brush width (px)", 4, 60, key=BRUSH,
                   help="MNIST's strokes are about a tenth of the digit's height: 20-30 px here.")
         st.button("Clear", on_click=clear_canvas, icon=":material/delete:", help="Start again on an empty canvas")
-    return result.image_data
 
 
 def read_upload():
@@ -124,33 +136,40 @@ def draw_and_predict() -> None:
     with left:
         source = st.segmented_control("Input", [DRAW, UPLOAD_IMAGE], default=DRAW, key=SOURCE,
                                       label_visibility="collapsed") or DRAW
-        error = None
-        if source == DRAW:
-            rgba = read_canvas()
-            try:
-                prep = pp.preprocess(rgba) if rgba is not None else None
-            except pp.PreprocessError as e:  # a dot too small to be a digit
-                prep, error = None, f"{str(e)[:1].upper()}{str(e)[1:]}."
-            drawing_key = f"{CANVAS}_{st.session_state.get(CANVAS_N, 0)}"
-        else:
+        input_box = st.container()
+        numbers = st.container(horizontal=True, gap="small")
+    # The numbers first: each stroke reruns this fragment, and the Decision goes out before the
+    # canvas, the controls and the figures are sent again.
+    error = None
+    if source == DRAW:
+        try:
+            rgba = drawn_image()
+            prep = pp.preprocess(rgba) if rgba is not None else None
+        except pp.PreprocessError as e:  # a dot too small to be a digit
+            prep, error = None, f"{str(e)[:1].upper()}{str(e)[1:]}."
+        drawing_key = canvas_key()
+    else:
+        with input_box:
             prep, error, drawing_key = read_upload()
-        numbers = st.container(horizontal=True, gap="small")  # filled first: the Decision shows before the figures
-        meant = meant_choice(drawing_key) if prep is not None else None
-        t = spec("threshold")
-        st.slider("④ Threshold on the logit", float(t["min"]), float(t["max"]), step=0.1, key="threshold",
-                  help=f"Decide {model.positive} when logit > threshold (0 ⇔ probability 0.5). "
-                       "The same setting as on the Train page.")
     inf = infer(prep.x, model.weights, model.bias, threshold, model.positive) if prep is not None else None
-    if inf is not None:
-        classmode.share_drawing(drawing_key, prep.x, inf, meant)  # in a class: the teacher sees it
-    up, down = top_contributions(prep.x, model.weights, k=3) if prep is not None else ([], [])
-
     if inf is not None:
         numbers.metric("Logit", f"{inf.logit:+.2f}", help="Σ x·w + bias", width="content")
         numbers.metric("Probability", probability_text(inf.probability), width="content",
                        help=f"sigmoid(logit): the model's probability that this is a {model.positive}")
         numbers.metric("Decision", str(inf.decision), width="content",
                        help=f"{model.positive} if logit > threshold ({threshold:g}), else {inf.negative}")
+    if source == DRAW:
+        with input_box:
+            draw_canvas()
+    with left:
+        meant = meant_choice(drawing_key) if prep is not None else None
+        t = spec("threshold")
+        st.slider("④ Threshold on the logit", float(t["min"]), float(t["max"]), step=0.1, key="threshold",
+                  help=f"Decide {model.positive} when logit > threshold (0 ⇔ probability 0.5). "
+                       "The same setting as on the Train page.")
+    if inf is not None:
+        classmode.share_drawing(drawing_key, prep.x, inf, meant)  # in a class: the teacher sees it
+    up, down = top_contributions(prep.x, model.weights, k=3) if prep is not None else ([], [])
     with right:
         if inf is not None:
             plus, minus = inf.sums()
