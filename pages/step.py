@@ -86,6 +86,16 @@ def code(text: str) -> None:
     st.code(text.strip(), language="python", wrap_lines=True)
 
 
+def figure_and_code(row: str, widths, key: str, figure, text: str):
+    """A figure beside the lesson's code; returns the code's column for the caption under it."""
+    left, right = wrapping_columns(row, widths)
+    with left:
+        chart(figure, key=key)
+    with right:
+        code(text)
+    return right
+
+
 route_through_app()  # before anything is drawn
 st.title("One SGD step, up close")
 st.markdown(
@@ -136,22 +146,16 @@ with b:
                f"for its logit and probability.")
 
 st.subheader("2 · The loss, and its gradient")
-a, b = wrapping_columns("step_grad_row", [(1, 16), (1.1, 16)])
-with a:
-    chart(figures.gradient_map(p.weights_grad, height=fig_height(330)), key="step_grad")
-with b:
-    code(LOSS_CODE[cfg.loss])
+with figure_and_code("step_grad_row", [(1, 16), (1.1, 16)], "step_grad",
+                     figures.gradient_map(p.weights_grad, height=fig_height(330)), LOSS_CODE[cfg.loss]):
     st.caption(f"**{loss_name} = {p.loss_before:.4f}**. The gradient says how the loss changes as each "
                f"weight grows: blue pixels raise the loss, red ones lower it, so SGD moves each weight "
                f"the other way. Only pixels inked in some digit of the batch have a gradient. The bias's "
                f"gradient: **{p.bias_grad:+.6f}**.")
 
 st.subheader("3 · The step")
-a, b = wrapping_columns("step_update_row", [(1, 16), (1.1, 16)])
-with a:
-    chart(figures.update_map(p.update, pos, height=fig_height(330)), key="step_update")
-with b:
-    code(STEP_CODE)
+with figure_and_code("step_update_row", [(1, 16), (1.1, 16)], "step_update",
+                     figures.update_map(p.update, pos, height=fig_height(330)), STEP_CODE):
     st.caption(f"−lr × grad at lr {p.lr:g}: blue weights go up (toward {pos}), red ones down (toward "
                f"{other}). The largest change is {np.abs(p.update).max():.2e}; the weights are about "
                f"{np.abs(p.weights_before.astype(np.float64)).mean():.2f} in size, so one step barely shows in them.")
@@ -172,11 +176,8 @@ st.caption(f"The weights before and after, on one scale. The loss on this batch 
                                       "uphill, past the bottom: a smaller learning rate would go down."))
 
 st.subheader("4 · Which digits teach? mnist_loss against cross-entropy")
-a, b = wrapping_columns("step_sizes_row", [(1.6, 18), (1, 14)])
-with a:
-    chart(figures.gradient_sizes(p.margin, p.grad_mnist, p.grad_bce, height=fig_height(320)), key="step_sizes")
-with b:
-    code(WHY_CODE)
+with figure_and_code("step_sizes_row", [(1.6, 18), (1, 14)], "step_sizes",
+                     figures.gradient_sizes(p.margin, p.grad_mnist, p.grad_bce, height=fig_height(320)), WHY_CODE):
     sure = p.margin < -4
     st.caption(
         f"Each digit of this batch, twice: how hard it pulls on the weights under each loss (its gradient on "

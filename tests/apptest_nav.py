@@ -37,3 +37,8 @@ def open_page(page: str | None = None, timeout: float = 180, **query) -> AppTest
     at.run()
     return at.switch_page(page).run() if page else at
 
+
+
+def metric(at: AppTest, label: str, prefix: bool = False) -> str:
+    """The value of the metric labelled `label` (or whose label starts with it)."""
+    return next(m.value for m in at.metric if (m.label.startswith(label) if prefix else m.label == label))

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from harness.server import ROOT
 from mnist37.classroom import ClassStore, TeacherKeyError
 from pages.ui.classmode import MEMBER
-from tests.apptest_nav import entrypoint_every_run  # noqa: F401 (a fixture)
+from tests.apptest_nav import entrypoint_every_run, metric  # noqa: F401 (a fixture)
 from tests.test_page_draw import CANVAS_KEY, SEVEN, drawing
 
 pytestmark = pytest.mark.usefixtures("entrypoint_every_run")
@@ -31,9 +31,6 @@ def start_class() -> tuple[AppTest, str, str]:
     m = at.session_state[MEMBER]
     return at, m.code, m.teacher_key
 
-
-def metric(at, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
 
 
 def test_start_a_class_shows_the_students_and_the_teachers_links():

@@ -15,7 +15,7 @@ from mnist37.data import load_embedded
 from mnist37.model import decide
 from mnist37.train import TrainConfig, Trainer
 from pages.ui.present import PRESENTATION
-from tests.apptest_nav import entrypoint_every_run  # noqa: F401 (a fixture)
+from tests.apptest_nav import entrypoint_every_run, metric  # noqa: F401 (a fixture)
 from harness.server import ROOT
 
 pytestmark = pytest.mark.usefixtures("entrypoint_every_run")
@@ -25,10 +25,6 @@ PAGES = re.findall(r'st\.Page\(\s*"([^"]+)"', APP.read_text())
 
 def app() -> AppTest:
     return AppTest.from_file(str(APP), default_timeout=180).run()
-
-
-def metric(at, label_start: str) -> str:
-    return next(m.value for m in at.metric if m.label.startswith(label_start))
 
 
 def chart(at, key: str) -> dict:
@@ -79,7 +75,7 @@ def test_the_path_follows_the_picked_digit():
         assert np.allclose(pixels, x, atol=1e-6)
         code = at.code[0].value
         logit = float(re.search(r"\+ bias\s+=\s+([-+\d.]+)", code).group(1))
-        said = metric(at, "the model says")
+        said = metric(at, "the model says", prefix=True)
         assert said == str(decide(logit, 0.0, 3))
         assert abs(logit - float(x.reshape(-1) @ w + b)) < 1e-3  # the default model's logit
 
@@ -100,7 +96,7 @@ def test_random_weights_are_a_coin_flip_and_the_seed_matters():
     seen = set()
     for seed in (0, 1, 2, 42):
         at.slider(key="home_seed").set_value(seed).run()
-        acc = float(metric(at, "validation accuracy with random weights").rstrip("%")) / 100
+        acc = float(metric(at, "validation accuracy with random weights", prefix=True).rstrip("%")) / 100
         assert 0.3 < acc < 0.7
         assert abs(acc - baseline.init_accuracy(seed, load_embedded())) < 0.0006
         seen.add(acc)
@@ -112,9 +108,9 @@ def test_a_threshold_is_a_bias():
     for t in (-4, 4):
         at.select_slider(key="home_threshold").set_value(t).run()
         assert not at.exception
-        shifted = metric(at, "… with its bias")
-        at0 = metric(at, "default model at threshold")
-        trained = float(metric(at, "trained for threshold").rstrip("%"))
+        shifted = metric(at, "… with its bias", prefix=True)
+        at0 = metric(at, "default model at threshold", prefix=True)
+        trained = float(metric(at, "trained for threshold", prefix=True).rstrip("%"))
         # bias + t at threshold t makes exactly the threshold-0 decisions
         assert shifted == f"{baseline.linear_accuracy(*lesson_model(), load_embedded()):.1%}"
         assert trained > float(at0.rstrip("%")) - 0.5

@@ -17,7 +17,7 @@ from mnist37 import weights as wio
 from mnist37.data import load_embedded
 from mnist37.train import TrainConfig, Trainer
 from pages.ui.session import TRAINER, UPLOADED
-from tests.apptest_nav import entrypoint_every_run  # noqa: F401 (a fixture)
+from tests.apptest_nav import entrypoint_every_run, metric  # noqa: F401 (a fixture)
 from harness.server import ROOT
 
 pytestmark = pytest.mark.usefixtures("entrypoint_every_run")
@@ -50,10 +50,6 @@ def model_page(trainer: Trainer | None = None, **params) -> AppTest:
     return at.switch_page("pages/model.py").run()
 
 
-def metric(at, label: str) -> str:
-    return next(m.value for m in at.metric if m.label.startswith(label))
-
-
 def chart(at, key: str) -> dict:
     return next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if key in c.proto.id)
 
@@ -74,10 +70,10 @@ def test_shows_the_session_model_and_the_core_numbers():
     at = model_page(trainer, seed=7, epochs=4)
     assert not at.exception and not at.error
     w, b = trainer.params()
-    assert metric(at, "bias") == f"{b:+.4f}"
-    assert metric(at, "validation accuracy") == f"{trainer.valid_accuracy():.1%}"
+    assert metric(at, "bias", prefix=True) == f"{b:+.4f}"
+    assert metric(at, "validation accuracy", prefix=True) == f"{trainer.valid_accuracy():.1%}"
     base = baseline.pixel_similarity(DATA)
-    assert metric(at, "pixel similarity") == f"{base.accuracy:.1%}"
+    assert metric(at, "pixel similarity", prefix=True) == f"{base.accuracy:.1%}"
     # the replay: one frame per snapshot, all on one colour scale
     replay = chart(at, "replay_fig")
     assert len(replay["frames"]) == len(trainer.snapshots) == 5
@@ -91,14 +87,14 @@ def test_shows_the_session_model_and_the_core_numbers():
     assert "your training run" in " ".join(c.value for c in at.caption)
     # mnist_loss vs BCE from the session's seed
     res = baseline.compare_losses(TrainConfig(seed=7, epochs=4), DATA)
-    assert metric(at, "final accuracy, mnist_loss") == f"{res['mnist']['accuracy']:.1%}"
-    assert metric(at, "final accuracy, binary cross-entropy") == f"{res['bce']['accuracy']:.1%}"
+    assert metric(at, "final accuracy, mnist_loss", prefix=True) == f"{res['mnist']['accuracy']:.1%}"
+    assert metric(at, "final accuracy, binary cross-entropy", prefix=True) == f"{res['bce']['accuracy']:.1%}"
 
 
 def test_without_training_it_says_whose_run_it_replays():
     at = model_page()
     assert not at.exception
-    assert metric(at, "bias") == f"{Trainer(TrainConfig(), DATA).run().params()[1]:+.4f}"  # the default model
+    assert metric(at, "bias", prefix=True) == f"{Trainer(TrainConfig(), DATA).run().params()[1]:+.4f}"  # the default model
     assert any("a run with your settings made for this page" in c.value for c in at.caption)
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest_nav import open_page
+from tests.apptest_nav import metric, open_page
 
 from mnist37.sgd_step import fingerprint, preview
 from mnist37.train import TrainConfig, Trainer
@@ -17,9 +17,6 @@ def open_step(**query) -> AppTest:
     assert not at.exception
     return at
 
-
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
 
 
 def test_the_metrics_are_the_next_steps_losses_on_one_batch():

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist37.metrics import class_midpoint
-from tests.apptest_nav import entrypoint_every_run, open_page  # noqa: F401 (a fixture)
+from tests.apptest_nav import entrypoint_every_run, metric, open_page  # noqa: F401 (a fixture)
 from mnist37.train import TrainConfig, Trainer
 
 TIMEOUT = 120  # seconds per run: generous, the machine is shared
@@ -49,9 +49,6 @@ def open_train(**query) -> AppTest:
     assert not at.exception
     return at
 
-
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
 
 
 def accuracy(at: AppTest) -> float:
