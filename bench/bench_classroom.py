@@ -390,7 +390,7 @@ def _side(measured: list[dict]) -> dict:
 # --- the benchmark -----------------------------------------------------------------------------------
 async def _open_root(url: str) -> None:
     """Open the app's root once: a fresh server's first request to a sub-page takes a detour
-    (pages.common.route_through_app), which a measurement should not include."""
+    (pages.ui.routing.route_through_app), which a measurement should not include."""
     s = Student(url, "/")
     await s.open(LOAD_TIMEOUT / 1000)
     await s.close()

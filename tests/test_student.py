@@ -15,6 +15,7 @@ import pytest
 from harness.procstat import server_processes
 from harness.server import StreamlitServer, free_port
 from harness.student import Student, run_alone
+from mnist37.pacing import LADDER
 
 LONG = 120.0  # seconds: the machine is shared
 
@@ -59,7 +60,7 @@ def test_train_redraws_on_the_fragment_timer_until_pause(url):
             assert s.auto_rerun_interval is None and s.metric("Step") == "0"
             await s.click("Train")
             await s.wait_for(lambda s: s.auto_rerun_interval is not None, LONG)
-            assert abs(s.auto_rerun_interval - 0.2) < 1e-6  # pages.common.REDRAW_SECONDS
+            assert any(abs(s.auto_rerun_interval - x) < 1e-6 for x in LADDER)  # the pacer's rung (it follows the load)
             start = len(s.redraws)
             await s.wait_for(lambda s: sum(r.changed for r in s.redraws[start:]) >= 5, LONG)
             live = [r for r in s.redraws[start:] if r.fragments]
