@@ -68,12 +68,9 @@ def test_fastest_trains_between_redraws_to_the_end_and_pause_stops_it(server, pa
     """At 'fastest' a thread in the server trains between redraws: the page shows Step climbing,
     Pause stops it (a Step a second later moves it by exactly one), Train goes on, and the run ends
     with Train back and the last epoch shown."""
-    # 21,200 steps, ~13 s at "fastest". A round below trains 1,600-3,700 steps before its Pause lands
-    # (in Chromium on 2 busy cores the click itself takes 0.5-1.5 s; 18 rounds measured at bs 32, the
-    # three rounds reached up to 8,722), so three rounds stay clear of the end; at bs 32 (10,600
-    # steps) the margin was under 2,000 steps. (A Pause that never lands, as pages.ui.clicks.Clicks
-    # now prevents, still trains to the end and fails below.)
-    page.goto(server.url + "/train?epochs=200&bs=16")
+    # 42,200 steps (20-30 s at "fastest"): three rounds of Train, Pause, Step train a few thousand
+    # steps on a busy machine and must stay clear of the end, where a lost Pause would show.
+    page.goto(server.url + "/train?epochs=200&bs=8")
     page.wait_for_selector('[data-testid="stMetric"]', timeout=TIMEOUT)
     wait_for_app(page)
     speed = page.locator('[data-testid="stSlider"]').filter(has_text="Speed").locator('input[type="range"]')
@@ -87,7 +84,7 @@ def test_fastest_trains_between_redraws_to_the_end_and_pause_stops_it(server, pa
     # Three rounds of Train, Pause, Step: a click that lands as a timed redraw fires reaches the
     # server twice (see pages/train.py), and Pause must still pause, Step still take one step.
     paused = 0
-    TOTAL = 200 * 106  # 200 epochs of 1,682 training digits in batches of 16
+    TOTAL = 200 * 211  # 200 epochs of 1,682 training digits in batches of 8
     for _ in range(3):
         page.get_by_role("button", name="Train", exact=True).click()
         wait_until(page, f"() => ({METRIC_JS})('Step') >= {paused + 300}")
