@@ -81,3 +81,27 @@ def test_four_quick_learning_rate_steps_reach_the_address_bar_within_a_second(se
     assert parse_qs(urlsplit(page.url).query)["lr"] == ["0.05"]
     assert page.locator('[data-testid="stException"]').count() == 0
     other.close()
+
+
+def test_during_live_training_two_sliders_moved_quickly_reach_the_address_bar_within_a_second(server, browser):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = ctx.new_page()
+    open_train(page, server.url + "/train?epochs=200")
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_role("button", name="Pause", exact=True).wait_for()
+    sliders = page.locator('[data-testid="stSlider"]')
+    lr = sliders.filter(has_text="Learning rate").locator('input[type="range"]')
+    threshold = sliders.filter(has_text="Threshold").first.locator('input[type="range"]')
+    lr.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowLeft")  # 1 -> 0.5 -> 0.2 -> 0.1
+    threshold.focus()
+    for _ in range(2):
+        page.keyboard.press("ArrowRight")  # 0 -> 0.1 -> 0.2
+    page.wait_for_function(f"""() => {{
+        const q = new URLSearchParams(location.search);
+        return ({LR_VALUE})() === '0.1' && q.get('lr') === '0.1' && Number(q.get('threshold')) === 0.2;
+    }}""", timeout=1_000, polling=50)
+    assert page.get_by_role("button", name="Pause", exact=True).count() == 1  # still training
+    assert page.locator('[data-testid="stException"]').count() == 0
+    ctx.close()
