@@ -1,10 +1,8 @@
 """The shareable link in Chromium: the address bar holds the settings the session uses within a
 second of a change, however fast the changes come, and opening that link starts from them.
 
-The link goes to the browser as soon as a run has the new settings, ahead of the page's figures: a
-link written at the end of each run waited for the whole run, and then for the browser to draw the
-run's figures, so quick changes (each one restarting the run) kept the old link in the address bar
-for seconds."""
+The link goes to the browser as soon as a run has the new settings, ahead of the page's figures:
+each quick change restarts the run, and what a run had not yet sent is dropped."""
 from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
