@@ -37,7 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.browser import CHROMIUM, CHROMIUM_ARGS, SEVEN, draw, open_draw, wait_for_app
+from harness.browser import CHROMIUM, CHROMIUM_ARGS, SEVEN, clear_canvas, draw, open_draw, wait_for_app
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from harness.procstat import (descendants, machine_busy, rss_snapshot, server_processes,
                               total_cpu_seconds)
 from harness.server import ROOT, StreamlitServer
@@ -94,12 +95,11 @@ DRAW_WATCH_JS = """() => {
     s.waiters = s.waiters.filter(w => !w(d));
   }).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
-# Resolves with ms from mouse-up to the Decision ('shown'), or true once there is none ('gone');
-# null after 30 s.
-DRAW_WAIT_JS = """(want) => new Promise(resolve => {
+# Resolves with ms from mouse-up to the Decision, or null after 30 s.
+DRAW_WAIT_JS = """() => new Promise(resolve => {
   const s = window.__draw;
   const done = d => {
-    if (want === 'shown' ? s.seen !== null : d === null) { resolve(want === 'shown' ? s.seen - s.up : true); return true; }
+    if (s.seen !== null) { resolve(s.seen - s.up); return true; }
     return false;
   };
   if (!done(s.decision())) { s.waiters.push(done); setTimeout(() => resolve(null), 30000); }
@@ -231,13 +231,13 @@ class Drawer:
         (None if the clearing or the Decision did not come within 30 s)."""
         pg = self.page
         if pg.evaluate("() => window.__draw.decision()") is not None:
-            pg.get_by_role("button", name="Clear").click()
-            if pg.evaluate(DRAW_WAIT_JS, "gone") is None:
+            try:
+                clear_canvas(pg, 30_000)
+            except PlaywrightTimeout:
                 return None  # the page did not clear within 30 s: no stroke can be timed on it
-            pg.wait_for_selector("canvas.upper-canvas", timeout=LOAD_TIMEOUT)
             time.sleep(0.3)  # a person's pause before drawing again
         draw(pg, SEVEN)
-        return pg.evaluate(DRAW_WAIT_JS, "shown")
+        return pg.evaluate(DRAW_WAIT_JS)
 
     def close(self) -> None:
         self.ctx.close()

@@ -21,7 +21,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness.browser import CHROMIUM, CHROMIUM_ARGS, SEVEN, THREE, draw, open_draw, wait_for_app  # noqa: E402
+from harness.browser import CHROMIUM, CHROMIUM_ARGS, SEVEN, THREE, clear_canvas, draw, open_draw, wait_for_app  # noqa: E402
 from harness.server import StreamlitServer  # noqa: E402
 
 N_STROKES = 24
@@ -42,10 +42,6 @@ if img is not None and img[..., 0].any():
 
 # Extra strokes drawn onto a digit: each changes the ink, so the logit changes.
 EXTRA = [[(60, 250), (110, 255)], [(225, 40), (240, 95)], [(40, 120), (52, 170)], [(200, 250), (250, 240)]]
-METRIC_JS = """(label) => {
-  const m = [...document.querySelectorAll('[data-testid="stMetric"]')]
-     .find(e => e.querySelector('[data-testid="stMetricLabel"]')?.innerText.trim() === label);
-  return m ? m.querySelector('[data-testid="stMetricValue"]').innerText : null; }"""
 
 
 def trivial_server() -> StreamlitServer:
@@ -57,11 +53,8 @@ def trivial_server() -> StreamlitServer:
 
 
 def _clear(page) -> None:
-    page.get_by_role("button", name="Clear").click()
-    page.wait_for_function(f"() => ({METRIC_JS})('Decision') === null", timeout=60_000)
-    page.wait_for_selector("canvas.upper-canvas", timeout=60_000)
-    wait_for_app(page)
-    time.sleep(0.3)
+    clear_canvas(page)
+    time.sleep(0.3)  # a person's pause before drawing again
 
 
 # In the page: when the mouse goes up (the last stroke ends), when the Logit shown first differs

@@ -59,6 +59,19 @@ def draw(page, strokes, steps: int = 4) -> None:
         page.mouse.up()
 
 
+def clear_canvas(page, timeout: float = 60_000) -> None:
+    """Press Clear and wait for the new, empty canvas: Clear gives the canvas a new key, so the
+    old one is taken away and a new one drawn, and strokes in between would land on neither.
+    (The canvas lives in a shadow root: Playwright's selectors reach it, document's do not.)"""
+    for canvas in page.locator("canvas.upper-canvas").all():
+        canvas.evaluate("c => { c.dataset.old = '1'; }")
+    page.get_by_role("button", name="Clear").click()
+    page.locator("canvas.upper-canvas:not([data-old])").wait_for(state="visible", timeout=timeout)
+    page.wait_for_function("""() => ![...document.querySelectorAll('[data-testid="stMetricLabel"]')]
+        .some(l => l.innerText.includes('Decision'))""", timeout=timeout)
+    wait_for_app(page, timeout)
+
+
 def open_draw(page, url: str, timeout: float = 120_000) -> None:
     """Open the app, then its Draw page from the navigation (as a person would), and wait for the canvas."""
     page.goto(url + "/")

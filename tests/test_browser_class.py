@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from harness.browser import SEVEN, THREE, decision, draw, wait_for_app
+from harness.browser import SEVEN, THREE, clear_canvas, decision, draw, wait_for_app
 from harness.server import StreamlitServer
 
 pytestmark = pytest.mark.browser
@@ -74,8 +74,7 @@ def join(browser, link: str, nickname: str) -> Browser:
 def draw_meaning(s: Browser, strokes, meant: int) -> None:
     """Draw a digit on a clear canvas and say which digit it was meant to be."""
     if decision(s.page) is not None:
-        s.click("Clear")
-        s.page.wait_for_function("() => !document.body.innerText.includes('I meant a')", timeout=LONG)
+        clear_canvas(s.page, LONG)
     draw(s.page, strokes)
     s.page.get_by_text(f"I meant a {meant}").click()
     wait_for_app(s.page, LONG)

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from harness.browser import SEVEN, THREE, decision, draw, metric_value, open_draw
+from harness.browser import SEVEN, THREE, clear_canvas, decision, draw, metric_value, open_draw
 
 pytestmark = pytest.mark.browser
 
@@ -21,9 +21,8 @@ def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
 
 
 def clear(page) -> None:
-    page.get_by_role("button", name="Clear").click()
-    wait_for(lambda: decision(page) is None and page.get_by_text("Draw a digit:").count(), what="a cleared canvas")
-    page.wait_for_selector("canvas.upper-canvas", timeout=60_000)
+    clear_canvas(page)
+    wait_for(lambda: page.get_by_text("Draw a digit:").count(), what="the prompt of an empty canvas")
 
 
 def test_draw_a_7_then_a_3(server, page):
