@@ -36,9 +36,9 @@ import urllib.parse
 from pathlib import Path
 
 import numpy as np
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from harness.browser import CHROMIUM, CHROMIUM_ARGS, SEVEN, clear_canvas, draw, open_draw, wait_for_app
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from harness.procstat import (descendants, machine_busy, rss_snapshot, server_processes,
                               total_cpu_seconds)
 from harness.server import ROOT, StreamlitServer
