@@ -92,17 +92,17 @@ DRAW_WATCH_JS = """() => {
   new MutationObserver(() => {
     const d = decision();
     if (d !== null && s.up !== null && s.seen === null) s.seen = performance.now();
-    s.waiters = s.waiters.filter(w => !w(d));
+    s.waiters = s.waiters.filter(w => !w());
   }).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
 # Resolves with ms from mouse-up to the Decision, or null after 30 s.
 DRAW_WAIT_JS = """() => new Promise(resolve => {
   const s = window.__draw;
-  const done = d => {
+  const done = () => {
     if (s.seen !== null) { resolve(s.seen - s.up); return true; }
     return false;
   };
-  if (!done(s.decision())) { s.waiters.push(done); setTimeout(() => resolve(null), 30000); }
+  if (!done()) { s.waiters.push(done); setTimeout(() => resolve(null), 30000); }
 })"""
 
 

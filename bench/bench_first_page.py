@@ -32,8 +32,12 @@ MARKS_JS = """(text) => { window.__marks = {}; const mark = (k) => { if (!(k in 
   const look = () => { const a = document.querySelector('[data-testid="stApp"]');
     if (a) { const s = a.getAttribute('data-test-script-state'); if (s === 'running') mark('running');
              if (s === 'notRunning' && 'running' in window.__marks) mark('done'); }
-    if (text && document.body && document.body.innerText.includes(text)) mark('shown'); };
-  new MutationObserver(look).observe(document, {subtree: true, childList: true, attributes: true, characterData: true}); }"""
+    // textContent first (no layout); innerText, which lays the page out, only to confirm it shows.
+    if (text && !('shown' in window.__marks) && document.body && document.body.textContent.includes(text)
+        && document.body.innerText.includes(text)) mark('shown');
+    if ('done' in window.__marks && (!text || 'shown' in window.__marks)) obs.disconnect(); };
+  const obs = new MutationObserver(look);
+  obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true}); }"""
 
 
 def time_page(browser, url: str, text: str | None) -> dict:

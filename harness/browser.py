@@ -27,14 +27,18 @@ def metric_value(page, label: str) -> str:
     return loc.first.locator('[data-testid="stMetricValue"]').inner_text()
 
 
+# In the page: the Decision metric's value, or null while there is none.
+DECISION_JS = """() => {
+    const m = [...document.querySelectorAll('[data-testid="stMetric"]')].find(
+        e => e.querySelector('[data-testid="stMetricLabel"]')?.innerText.includes('Decision'));
+    return m ? m.querySelector('[data-testid="stMetricValue"]').innerText.trim() : null;
+}"""
+
+
 def decision(page) -> str | None:
     """The Decision metric's value, or None while there is none. Read in one call inside the page,
     since a rerun can replace the metric between two calls."""
-    return page.evaluate("""() => {
-        const m = [...document.querySelectorAll('[data-testid="stMetric"]')].find(
-            e => e.querySelector('[data-testid="stMetricLabel"]')?.innerText.includes('Decision'));
-        return m ? m.querySelector('[data-testid="stMetricValue"]').innerText.trim() : null;
-    }""")
+    return page.evaluate(DECISION_JS)
 
 
 def _arc(cx, cy, r, start, end, n=14):
@@ -67,8 +71,7 @@ def clear_canvas(page, timeout: float = 60_000) -> None:
         canvas.evaluate("c => { c.dataset.old = '1'; }")
     page.get_by_role("button", name="Clear").click()
     page.locator("canvas.upper-canvas:not([data-old])").wait_for(state="visible", timeout=timeout)
-    page.wait_for_function("""() => ![...document.querySelectorAll('[data-testid="stMetricLabel"]')]
-        .some(l => l.innerText.includes('Decision'))""", timeout=timeout)
+    page.wait_for_function(f"() => ({DECISION_JS})() === null", timeout=timeout)
     wait_for_app(page, timeout)
 
 

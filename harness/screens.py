@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness.browser import THREE, decision, draw, wait_for_app
+from harness.browser import DECISION_JS, THREE, draw, wait_for_app
 
 ANDROID = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
            "Chrome/126.0.0.0 Mobile Safari/537.36")
@@ -118,8 +118,7 @@ def draw_three(context, page, touch: bool) -> None:
             touch_stroke(context, page, page.evaluate(BOX_JS, "canvas.upper-canvas"), stroke)
     else:
         draw(page, THREE)
-    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
-                           ".some(e => e.innerText.includes('Decision'))", timeout=TIMEOUT)
+    page.wait_for_function(f"() => ({DECISION_JS})() !== null", timeout=TIMEOUT)
     wait_for_app(page, TIMEOUT)
 
 

@@ -21,7 +21,33 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class StreamlitServer:
+def _env(env: dict | None) -> dict:
+    """The environment of a launched app: no full MNIST on disk (tests never download), plus `env`."""
+    return {**os.environ, "MNIST37_DATA": str(ROOT / ".pytest_cache" / "no-mnist"), **(env or {})}
+
+
+class _Launched:
+    """A child process (`proc`) whose output goes to a temporary file (`log`)."""
+
+    proc: subprocess.Popen
+    log: tempfile.TemporaryFile
+
+    def output(self) -> str:
+        """What the process has written so far."""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    def _terminate(self, wait: float) -> int:
+        """SIGTERM, then SIGKILL after `wait` seconds; the exit code."""
+        self.proc.terminate()
+        try:
+            return self.proc.wait(wait)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+
+class StreamlitServer(_Launched):
     """The app (`python server.py`, as `make run` starts it) or another script (`streamlit run`, from
     another folder) on a free port, for browser tests and benchmarks."""
 
@@ -37,8 +63,7 @@ class StreamlitServer:
         self.proc = subprocess.Popen(
             [sys.executable, *command, "--server.headless", "true",
              "--server.port", str(self.port), "--server.address", "127.0.0.1", *args],
-            cwd=cwd, stdout=subprocess.DEVNULL, stderr=self.log,
-            env={**os.environ, "MNIST37_DATA": str(ROOT / ".pytest_cache" / "no-mnist"), **(env or {})})
+            cwd=cwd, stdout=subprocess.DEVNULL, stderr=self.log, env=_env(env))
         deadline = time.time() + 120
         while time.time() < deadline:
             try:
@@ -55,21 +80,12 @@ class StreamlitServer:
     def pid(self) -> int:
         return self.proc.pid
 
-    def output(self) -> str:
-        """What the server has logged so far."""
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")
-
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        self._terminate(10)
         self.log.close()
 
 
-class BalancedApp:
+class BalancedApp(_Launched):
     """`deploy/serve.py`, what `make serve` runs: `replicas` app processes behind HAProxy on a free
     port of 127.0.0.1, for tests and benchmarks. `replicas` maps each replica's name (r1, r2, ...,
     also its X-Mnist37-Replica header) to its pid and port."""
@@ -83,8 +99,7 @@ class BalancedApp:
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "deploy" / "serve.py"), "--replicas", str(replicas),
              "--port", str(self.port), "--address", "127.0.0.1", "--status-file", str(status)],
-            cwd=ROOT, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
-            env={**os.environ, "MNIST37_DATA": str(ROOT / ".pytest_cache" / "no-mnist"), **(env or {})})
+            cwd=ROOT, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, env=_env(env))
         deadline = time.time() + timeout
         while not status.exists():
             if self.proc.poll() is not None or time.time() > deadline:
@@ -100,17 +115,8 @@ class BalancedApp:
         """Every process it started: HAProxy and the replicas."""
         return [self.haproxy_pid, *(r["pid"] for r in self.replicas.values())]
 
-    def output(self) -> str:
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")
-
     def stop(self) -> int:
         """SIGTERM, as a supervisor would; returns the launcher's exit code."""
-        self.proc.terminate()
-        try:
-            code = self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            code = self.proc.wait()
+        code = self._terminate(30)
         self._dir.cleanup()
         return code

@@ -11,7 +11,7 @@ import unicodedata
 import numpy as np
 
 from .model import N_PIXELS
-from .config import FIELDS, from_strings, to_strings
+from .config import FIELDS, LINK_SOURCES, from_strings, to_strings
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32: no I, L, O, U
 CODE_LENGTH = 8  # 32**8 = 1.1e12 codes
@@ -77,7 +77,7 @@ def settings(values) -> dict[str, str]:
     if not all(isinstance(v, str) and SETTING_VALUE.fullmatch(v) for v in values.values()):
         raise ClassError(f"Each setting's value must be a number or a word of at most {SETTING_MAX_CHARS} "
                          "characters.")
-    if values.get("source", "embedded") not in FIELDS["source"].metadata["choices"]:
+    if values.get("source", "embedded") not in LINK_SOURCES:
         raise ClassError("A class trains on the embedded sample or on MNIST, never on a folder.")
     cfg, errors = from_strings(values)
     if errors:  # the value itself is not repeated: a refusal never echoes what it was sent

@@ -121,7 +121,7 @@ def cmd_train(args) -> int:
     if args.out:
         _check_out(args.out)
     ds = _load_data(cfg.source)
-    cfg = TrainConfig(**{**{n: getattr(cfg, n) for n in FIELDS}, "source": ds.source})
+    cfg = replace(cfg, source=ds.source)
     t0 = time.perf_counter()
     trainer = Trainer(cfg, ds).run(on_epoch=_Progress(cfg.epochs))
     seconds = time.perf_counter() - t0

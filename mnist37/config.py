@@ -43,6 +43,7 @@ LR_GRID = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 
 # What a shared link carries: every training setting, but a data source only by name.
 URL_FIELDS = ("lr", "threshold", "bs", "epochs", "std", "seed", "loss", "positive", "source")
 LINK_SOURCES = ("embedded", "mnist")
+LOSS_NAMES = {"mnist": "mnist_loss", "bce": "cross-entropy"}  # each `loss` choice as the lesson says it
 _KINDS = {bool: "0 or 1", int: "a whole number", float: "a number", str: "text"}
 
 

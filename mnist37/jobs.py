@@ -139,24 +139,24 @@ class Jobs:
             if here:
                 job = self._jobs[key] = Job(key, work)
                 self._evict()
-        if here:
-            job._execute()
-            return job
-        with self._lock:
-            job = self._jobs.get(key)
-            if job is not None:
-                return job
-            if len(self._queue) >= self.max_pending:
-                raise Busy(f"The server is already busy with {len(self._queue)} long runs for other pages; "
-                           f"try again in a minute.")
-            job = self._jobs[key] = Job(key, work, self.duty)
-            self._queue.append(job)
-            self._evict()
-            if self._worker is None or not self._worker.is_alive():
-                self._worker = threading.Thread(target=self._run, name="mnist37-jobs", daemon=True)
-                self._worker.start()
-            self._wake.notify()
-            return job
+            else:
+                return self._enqueue(key, work)
+        job._execute()  # outside the lock: other sessions' submits go on meanwhile
+        return job
+
+    def _enqueue(self, key: Hashable, work: Callable[[Job], object]) -> Job:
+        """A new job for the worker thread (the caller holds the lock)."""
+        if len(self._queue) >= self.max_pending:
+            raise Busy(f"The server is already busy with {len(self._queue)} long runs for other pages; "
+                       f"try again in a minute.")
+        job = self._jobs[key] = Job(key, work, self.duty)
+        self._queue.append(job)
+        self._evict()
+        if self._worker is None or not self._worker.is_alive():
+            self._worker = threading.Thread(target=self._run, name="mnist37-jobs", daemon=True)
+            self._worker.start()
+        self._wake.notify()
+        return job
 
     def _evict(self) -> None:
         finished = [k for k, j in self._jobs.items() if j.done]

@@ -11,11 +11,11 @@ from dataclasses import dataclass, fields, replace
 
 import torch
 
+from .config import LOSS_NAMES
 from .model import accuracy, linear1
 from .train import TrainConfig
 
 TARGET = 0.9  # "epochs to 90 %": the first epoch whose valid accuracy reaches this
-LOSS_NAMES = {"mnist": "mnist_loss", "bce": "cross-entropy"}
 
 
 def describe(cfg: TrainConfig) -> str:

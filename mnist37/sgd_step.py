@@ -114,7 +114,7 @@ def preview(trainer, lr: float | None = None) -> StepPreview:
     with torch.no_grad():
         w_after, b_after = w - w.grad * lr, b - b.grad * lr  # p.data -= p.grad*lr, on copies
         loss_after = float(trainer._loss(linear1(xb, w_after, b_after), yb))
-    z = logits.detach() - (trainer.cfg.threshold if trainer.cfg.fit_threshold else 0.0)  # what the loss sees
+    z = trainer.loss_input(logits.detach())
     grad_mnist, grad_bce = per_digit_gradients(z, yb)
     is_pos = yb.view(-1) == 1
     zf = logits.detach().view(-1)

@@ -121,10 +121,12 @@ class Trainer:
         return self.weights.detach().view(-1).clone().numpy(), float(self.bias.detach())
 
     # --- training ------------------------------------------------------------------------------
+    def loss_input(self, logits):
+        """What the loss sees: the logits, less the threshold when training for it."""
+        return logits - self.cfg.threshold if self.cfg.fit_threshold else logits
+
     def _loss(self, logits, targets):
-        if self.cfg.fit_threshold:
-            logits = logits - self.cfg.threshold
-        return LOSSES[self.cfg.loss](logits, targets)
+        return LOSSES[self.cfg.loss](self.loss_input(logits), targets)
 
     def peek_batch(self) -> torch.Tensor:
         """The indices of the mini-batch the next `train_step` takes, without taking it: at the start
@@ -281,11 +283,12 @@ class Trainer:
         """The figures the CLI prints with --json."""
         last = self.epochs[-1] if self.epochs else None
         t = self.cfg.threshold if threshold is None else threshold
+        z = self.valid_logits()
         return {
-            "valid_accuracy": self.valid_accuracy(t),
-            "confusion": confusion(self.valid_logits().numpy(), self.valid_y.numpy(), t),
+            "valid_accuracy": accuracy(z, self.valid_y, t),
+            "confusion": confusion(z.numpy(), self.valid_y.numpy(), t),
             "train_loss": last.train_loss if last else None,
-            "valid_loss": self.valid_loss(),
+            "valid_loss": float(self._loss(z, self.valid_y)),
             "epochs": self.epoch,
             "steps": self.step,
             "n_train": self.data.n_train,

@@ -1,15 +1,9 @@
 """`python -m mnist37 sweep` and train --json's confusion matrix."""
-import json
 
 import pytest
 
 from mnist37.cli import main
-from tests.test_cli import run_cli
-
-
-def strict(line: str) -> dict:
-    """One JSON line, refusing NaN and Infinity (not JSON)."""
-    return json.loads(line, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+from tests.test_cli import run_cli, strict_json as strict
 
 
 def test_sweep_json_gives_13_runs_and_the_one_at_lr_1_is_train_jsons():

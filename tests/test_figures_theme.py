@@ -99,13 +99,13 @@ def mark_colours(fig: dict):
 
 
 @pytest.mark.parametrize("page", PAGE_COLOURS)
-@pytest.mark.parametrize("name", list(every_figure()))
+@pytest.mark.parametrize("name", [n for n in every_figure() if n != "fool"])  # its marks sit on black pixels
 def test_lines_and_markers_keep_3_to_1_on_the_page(name, page):
     for where, colour, opacity in mark_colours(as_dict(every_figure()[name])):
         r, g, b, a = rgba(colour)
         seen = f"rgba({r},{g},{b},{a * opacity})"
-        if name in ("runs", "class runs") and opacity < 1 or name == "fool":
-            continue  # other runs' curves are faded on purpose; the fool overlay's marks are on black pixels
+        if name in ("runs", "class runs") and opacity < 1:
+            continue  # other runs' curves are faded on purpose
         assert contrast(seen, PAGE_COLOURS[page]) >= 3, f"{name}: {where} {colour} on the {page} page"
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from ..config import LOSS_NAMES
 from .maps import digit_gallery
 from .style import NEG_COLOUR, POS_COLOUR, TRAIN_COLOUR, VALID_COLOUR, _layout
 
 LOSS_COLOURS = {"mnist": VALID_COLOUR, "bce": TRAIN_COLOUR}  # Okabe-Ito green and orange
-LOSS_NAMES = {"mnist": "mnist_loss", "bce": "cross-entropy"}
 
 
 def class_runs(rows: list[dict], curves: list[list[float]], height: int = 340) -> go.Figure:

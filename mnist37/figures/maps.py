@@ -202,7 +202,7 @@ def fool_overlay(x28: np.ndarray, changes, title: str | None = None, height: int
                          hovertemplate="row %{y}, col %{x}<br>x %{z:.3f}<extra></extra>")]
     for add, name, colour, symbol in ((True, "add ink", ADD_COLOUR, "square-open"),
                                       (False, "erase", ERASE_COLOUR, "circle-open")):
-        cs = [c for c in changes if (c.new == 1.0) == add]
+        cs = [c for c in changes if c.add == add]
         traces.append(go.Scatter(
             x=[c.col for c in cs], y=[c.row for c in cs], mode="markers", name=f"{name} ({len(cs)})",
             customdata=[c.delta for c in cs], showlegend=True,

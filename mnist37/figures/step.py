@@ -11,15 +11,15 @@ from PIL import Image
 
 from ..model import other_digit
 from .maps import diverging_heatmap
-from .style import (BCE_COLOUR, DIVERGING, MARK_COLOUR, MNIST_COLOUR, RIGHT_COLOUR, WRONG_COLOUR, _layout,
-                    _square)
+from .style import (BCE_COLOUR, DIVERGING, MARK_COLOUR, MNIST_COLOUR, RIGHT_COLOUR, WRONG_COLOUR, _finite,
+                    _layout, _square, rgba)
 
 TILE, FRAME = 32, 2  # each digit: 28 pixels in a 2-pixel frame coloured right or wrong
 GREY_LEVELS, RIGHT_INDEX, WRONG_INDEX = 254, 254, 255  # the strip's palette
 
 
 def _hex_rgb(colour: str) -> np.ndarray:
-    return np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)], np.uint8)
+    return np.array(rgba(colour)[:3], np.uint8)
 
 
 def batch_strip(images, right, targets, logits, positive: int = 3, cols: int = 32, max_digits: int = 256,
@@ -92,8 +92,8 @@ def weights_before_after(before, after, positive: int = 3, height: int = 300) ->
     """The weights before and after the step side by side, on one colour scale (so a change the
     size of the update shows as the difference it is)."""
     b, a = (np.asarray(v, np.float64).reshape(28, 28) for v in (before, after))
-    fin = np.abs(np.concatenate([b.ravel(), a.ravel()]))
-    zmax = float(max(fin[np.isfinite(fin)].max() if np.isfinite(fin).any() else 1.0, 1e-12))
+    fin = _finite(np.abs(np.concatenate([b.ravel(), a.ravel()])))
+    zmax = float(max(fin.max() if fin.size else 1.0, 1e-12))
     other = other_digit(positive)
     axis = dict(showticklabels=False, ticks="", showgrid=False, zeroline=False, constrain="domain",
                 range=[-0.5, 27.5])

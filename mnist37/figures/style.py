@@ -32,7 +32,7 @@ PAGE_COLOURS = {"light": "#ffffff", "dark": "#171614"}
 
 
 def _rgba(colour: str, alpha: float) -> str:
-    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b, _ = rgba(colour)
     return f"rgba({r},{g},{b},{alpha:g})"
 
 

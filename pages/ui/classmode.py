@@ -19,6 +19,7 @@ from pages.ui.session import get_config
 MEMBER = "class_member"  # session_state: this session's Member, while it is in a class
 APPLIED = "class_push_seen"  # session_state: the id of the last push applied or dismissed
 SHARED = "class_shared_runs"  # session_state: ids of the Trainer objects whose runs were shared
+DRAWN = "class_shared_drawing"  # session_state: the drawing last shared, as put_drawing was called
 NOTICE = "class_notice"  # session_state: a one-off message about the class
 INVITED = "class_invited"  # session_state: the code of a students' link this session has not joined yet
 CLASS_PARAM, TEACHER_PARAM = "class", "teacher"  # the link's parameters
@@ -119,8 +120,13 @@ def share_drawing(canvas_key: str, x, inference, meant: int | None) -> None:
     m = member()
     if m is None or m.teacher:
         return
+    # A rerun that changed nothing of it (the brush, a toggle) writes nothing.
+    shared = (m.code, m.student_id, canvas_key, inference.logit, inference.decision, inference.positive, meant)
+    if st.session_state.get(DRAWN) == shared:
+        return
     store_call(store().put_drawing, m.code, m.student_id, canvas_key, x, inference.logit, inference.decision,
-                inference.positive, meant)
+               inference.positive, meant)
+    st.session_state[DRAWN] = shared
 
 
 def sidebar(page: str) -> None:

@@ -33,11 +33,11 @@ from pages.ui.train_run import EPOCH_END, FIT_FROM, act, clicks, train_slice
 SWEEP_POINTS = 401  # thresholds on the accuracy-vs-threshold curve
 ACCURACY = "train_accuracy_cache"  # session_state: EpochAccuracy for (trainer, threshold)
 INTERVAL = "train_interval"  # session_state: the redraw interval the browser's timer was last given
-CHANGE = "weights_change"
+CHANGE = "weights_change"  # the "Show what training changed" toggle's key
 FLUSH_SECONDS = 0.01  # idle time at the end of each live redraw (no CPU), see live_views
 QUEUED = 0.25  # a tick this soon (× the interval) after the last redraw ended queued up behind it
 SHOWN = "train_live_shown"  # session_state: the LiveView last drawn (cleared by each full run)
-ENDED = "train_live_ended"  # session_state: when the last live redraw ended (perf_counter)  # the "Show what training changed" toggle's key
+ENDED = "train_live_ended"  # session_state: when the last live redraw ended (perf_counter)
 
 
 def epoch_accuracy(t, threshold: float) -> EpochAccuracy:
@@ -49,8 +49,7 @@ def epoch_accuracy(t, threshold: float) -> EpochAccuracy:
 
 def _session() -> int:
     """This session, for the pacer's count of sessions redrawing."""
-    return id(st.session_state[INTERVAL + "_session"]) if INTERVAL + "_session" in st.session_state else \
-        id(st.session_state.setdefault(INTERVAL + "_session", object()))
+    return id(st.session_state.setdefault(INTERVAL + "_session", object()))
 
 
 def redraw_interval() -> float:
