@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from mnist37 import torch_thread
 from mnist37.jobs import SYNC_BUDGET, step_cost
 from mnist37.metrics import class_midpoint
 from pages.ui.clicks import Clicks
@@ -84,4 +85,4 @@ def train_slice(t) -> None:
             st.rerun()
     else:
         stop_background()
-        t.advance(n_steps=speed)
+        torch_thread.run(t.advance, n_steps=speed)

@@ -17,7 +17,7 @@ import streamlit as st
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState, enqueue_message
 
-from mnist37 import figures
+from mnist37 import figures, torch_thread
 from mnist37.metrics import EpochAccuracy, accuracy_sweep, class_midpoint, confusion, logit_span
 from mnist37.model import accuracy, other_digit
 from mnist37.pacing import PACER
@@ -97,7 +97,7 @@ def compute_view(running: bool) -> LiveView:
             # done or diverged: a full rerun turns Pause back into Train, stops the timer and keeps the run
             st.session_state[RUNNING] = False
             st.rerun()
-        logits = t.valid_logits().numpy().ravel()
+        logits = torch_thread.run(t.valid_logits).numpy().ravel()
         targets = t.valid_y.numpy().ravel()
         acc = epoch_accuracy(t, cfg.threshold)
         recent = t.step_loss[-t.steps_per_epoch:]
