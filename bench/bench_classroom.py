@@ -18,6 +18,12 @@ this machine's cores with the server, so their pages fall behind their own timer
 rate is lower for reasons that are not the server's; the server's CPU per redraw (and per request)
 is what says whether a simulated student costs the server what a tab costs.
 
+Redraw cost (`--redraw-cost N`, and part of the default run): the server's CPU per live redraw
+with N simulated students and no browser (goal <= 10 ms), on the Train page and on a trivial live
+page (the baseline: a fragment on the same timer redrawing the same elements, four metrics, a
+progress bar and one custom element with a JSON payload of the charts' size, with no work), each
+on a server of its own, in alternating rounds; reported with their ratio.
+
 Server processes: the benchmark's own `streamlit run` (no --url); with --url, the process listening
 on the URL's port if it runs streamlit, else the streamlit processes that this port's process (a
 load balancer) holds connections to while the students are connected (harness.procstat).
@@ -27,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -55,6 +62,34 @@ TRAIN_PATH = "/train?seed={i}&epochs=200"
 HEADLINE = ("n", "min_redraws_per_s", "median_redraws_per_s", "decision_p50_ms", "decision_p90_ms",
             "cpu_ms_per_redraw", "memory_mb_per_session", "generator_cores", "passed")
 LOAD_TIMEOUT = 180_000  # ms
+COST_N, COST_WINDOW, COST_ROUNDS, MAX_COST_MS = 10, 10.0, 3, 10.0
+# The redraw cost's baseline: the Train page's live elements, redrawn by a fragment on the same
+# timer with nothing computed (a payload of random numbers as long as the charts' JSON).
+TRIVIAL_LIVE_APP = '''import json
+import random
+
+import streamlit as st
+
+charts = st.components.v2.component("baseline_charts", js="export default function (c) { c.parentElement.textContent = JSON.parse(c.data.spec).v.length; }")
+st.session_state.setdefault("running", False)
+st.session_state.setdefault("step", 0)
+st.button("Train", on_click=lambda: st.session_state.update(running=True))
+
+
+@st.fragment(run_every=0.2 if st.session_state.running else None)
+def live():
+    st.session_state.step += 5
+    row = st.container(horizontal=True, gap="medium")
+    row.metric("Valid accuracy", f"{random.random():.1%}")
+    row.metric("Train loss", f"{random.random():.4f}")
+    row.metric("Epoch", "1 / 200")
+    row.metric("Step", str(st.session_state.step))
+    st.progress(0.5, text="epoch 1 of 200")
+    charts(data={"spec": json.dumps({"v": [random.random() for _ in range(1200)]})}, key="live")
+
+
+live()
+'''
 
 # In a Train page: count every change of the Step metric (one redraw of the live views). Reads
 # textContent (no layout) on each batch of mutations.
@@ -117,6 +152,9 @@ def arguments(p) -> None:
                         "process's too; by default both use ~/.cache/mnist37/classes.sqlite3)")
     p.add_argument("--compare-class", type=int, metavar="N",
                    help="only class mode's cost: N students without and in a class, in alternating rounds")
+    p.add_argument("--redraw-cost", dest="redraw_cost_n", type=int, metavar="N",
+                   help="only the server's CPU per live redraw: N simulated students, no browser, on the Train "
+                        "page and on a trivial live page (the baseline), in alternating rounds (goal <= 10 ms)")
 
 
 def new_class() -> str:
@@ -145,11 +183,11 @@ def class_mode_cost(url: str, server, drawer: Drawer, n: int, window: float, rou
 class Crowd:
     """N simulated students (python -m harness.crowd) training on the server at `url`."""
 
-    def __init__(self, url: str, n: int, class_code: str | None = None):
+    def __init__(self, url: str, n: int, class_code: str | None = None, path: str = TRAIN_PATH):
         self.err = tempfile.TemporaryFile()
         # In a class, each student opens the students' link to the Train page and joins from the sidebar.
-        path, press = (TRAIN_PATH, ["Train"]) if class_code is None else \
-            (TRAIN_PATH + f"&class={class_code}", [f"Join class {class_code}", "Train"])
+        path, press = (path, ["Train"]) if class_code is None else \
+            (path + f"&class={class_code}", [f"Join class {class_code}", "Train"])
         self.proc = subprocess.Popen([sys.executable, "-m", "harness.crowd", "--url", url, "--n", str(n),
                                       "--path", path, *(a for b in press for a in ("--press", b)),
                                       "--ramp", str(RAMP)],
@@ -294,7 +332,7 @@ def level(url: str, server, drawer: Drawer, n: int, window: float, class_code: s
     rss1 = rss_snapshot()
     res = crowd.stop()
     rates = [s["redraws_per_s"] for s in res["students"]]
-    redraws = sum(rates) * res["seconds"]
+    redraws = sum(rates) * m["seconds"]  # in the window the server's CPU was read over
     runs = sum(s["runs_per_s"] for s in res["students"])
     r = {"n": n, "in_a_class": class_code is not None,
          "min_redraws_per_s": round(min(rates), 2), "median_redraws_per_s": round(statistics.median(rates), 2),
@@ -341,8 +379,8 @@ def validate_one(url: str, server, browser, n: int, window: float, rounds: int =
     return out
 
 
-def _measure_sim(url: str, server, n: int, window: float) -> dict:
-    crowd = Crowd(url, n)
+def _measure_sim(url: str, server, n: int, window: float, path: str = TRAIN_PATH) -> dict:
+    crowd = Crowd(url, n, path=path)
     crowd.ready()
     pids, how = _server_pids(url, server)
     w = Window(pids, [crowd.proc.pid])
@@ -387,6 +425,37 @@ def _side(measured: list[dict]) -> dict:
             "machine_cores": round(statistics.mean(m["machine_cores"] for m in measured), 2)}
 
 
+def trivial_live_server() -> StreamlitServer:
+    """The baseline for the redraw cost: TRIVIAL_LIVE_APP, with the app's .streamlit settings."""
+    folder = Path(tempfile.mkdtemp(prefix="mnist37-trivial-live-"))
+    (folder / "app.py").write_text(TRIVIAL_LIVE_APP)
+    shutil.copytree(ROOT / ".streamlit", folder / ".streamlit")
+    return StreamlitServer(script="app.py", cwd=folder)
+
+
+def redraw_cost(n: int, window: float = COST_WINDOW, rounds: int = COST_ROUNDS) -> dict:
+    """The server's CPU per live redraw with N simulated students and no browser, on the Train page
+    and on the trivial live page, each on a server of its own, in alternating rounds."""
+    sides = {"train_page": [], "trivial_live_page": []}
+    app = StreamlitServer()
+    try:
+        base = trivial_live_server()
+        try:
+            asyncio.run(_open_root(app.url))
+            for _ in range(rounds):
+                sides["train_page"].append(_measure_sim(app.url, app, n, window))
+                sides["trivial_live_page"].append(_measure_sim(base.url, base, n, window, path="/?seed={i}"))
+        finally:
+            base.stop()
+    finally:
+        app.stop()
+    out = {"n": n, "rounds": rounds, **{k: _side(v) for k, v in sides.items()}}
+    a, b = out["train_page"]["cpu_ms_per_redraw"], out["trivial_live_page"]["cpu_ms_per_redraw"]
+    out["ratio"] = round(a / b, 2) if a and b else None
+    out["passed"] = bool(a and a <= MAX_COST_MS)
+    return out
+
+
 # --- the benchmark -----------------------------------------------------------------------------------
 async def _open_root(url: str) -> None:
     """Open the app's root once: a fresh server's first request to a sub-page takes a detour
@@ -397,8 +466,12 @@ async def _open_root(url: str) -> None:
 
 
 def run(url: str | None = None, n: int | None = None, validate: bool = False, window: float = WINDOW,
-        budget: float = BUDGET, in_class: bool = False, compare_class: int | None = None) -> dict:
+        budget: float = BUDGET, in_class: bool = False, compare_class: int | None = None,
+        redraw_cost_n: int | None = None) -> dict:
     from playwright.sync_api import sync_playwright
+
+    if redraw_cost_n:
+        return {"redraw_cost": redraw_cost(redraw_cost_n, window), "levels": []}
 
     if not Path(CHROMIUM).exists():
         raise RuntimeError("no chromium (make chromium)")
@@ -432,6 +505,8 @@ def run(url: str | None = None, n: int | None = None, validate: bool = False, wi
     finally:
         if server is not None:
             server.stop()
+    if not url and n is None and not validate and not compare_class and not in_class:
+        result["redraw_cost"] = redraw_cost(COST_N)
     levels = result["levels"]
     result["server_processes"] = (levels[-1]["server_processes"] if levels else
                                   result["validation"][-1]["server_processes"] if result.get("validation") else None)
@@ -505,6 +580,14 @@ def summary(res: dict) -> str:
         lines.append(f"   class mode, N={c['n']} in {c['rounds']} alternating rounds: server CPU per live redraw "
                      f"{c['cpu_ms_per_redraw_alone']} ms training alone, {c['cpu_ms_per_redraw_in_a_class']} ms in a "
                      f"class: ratio {c['class_mode_ratio']} (goal <= 1.10)")
+    if res.get("redraw_cost"):
+        c = res["redraw_cost"]
+        t, b = c["train_page"], c["trivial_live_page"]
+        lines.append(f"   redraw cost, N={c['n']} simulated students, no browser, {c['rounds']} alternating rounds: "
+                     f"server CPU per live redraw {t['cpu_ms_per_redraw']} ms on the Train page "
+                     f"({t['median_redraws_per_s']} redraws/s each), {b['cpu_ms_per_redraw']} ms on a trivial live "
+                     f"page (same elements, no work): ratio {c['ratio']}; goal <= {MAX_COST_MS:g} ms -> "
+                     f"{'ok' if c['passed'] else 'FAILS'}")
     for r in res["levels"]:
         lines.append("   " + level_line(r))
     if res["levels"]:
