@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mnist37 import torch_thread
 from mnist37.jobs import SYNC_BUDGET, step_cost
 from mnist37.metrics import class_midpoint
 from pages.ui.clicks import Clicks
@@ -62,10 +61,11 @@ def act(action: str) -> None:
         raise ValueError(f"unknown button action {action!r}")
 
 
-def train_slice(t) -> None:
-    """While running: `speed` steps per redraw, or at the fastest speed keep the background thread
-    training between redraws; or, for an Epoch click too large for one page view, the rest of the
-    epoch in slices of the budget."""
+def train_slice(t) -> int:
+    """While running: at the fastest speed keep the background thread training between redraws, or,
+    for an Epoch click too large for one page view, take the rest of the epoch in slices of the
+    budget; at the other speeds return the `speed` steps of this redraw, which the live views take
+    on the torch thread together with their reading of the model (`steps_then_logits`)."""
     speed = st.session_state.get(SPEED, DEFAULT_SPEED)
     if EPOCH_END in st.session_state:
         stop_background()
@@ -85,4 +85,11 @@ def train_slice(t) -> None:
             st.rerun()
     else:
         stop_background()
-        torch_thread.run(t.advance, n_steps=speed)
+        return speed
+    return 0
+
+
+def steps_then_logits(t, steps: int):
+    """On the torch thread: `steps` SGD steps, then the valid logits (one trip through its queue)."""
+    t.advance(n_steps=steps)
+    return t.valid_logits()

@@ -28,7 +28,7 @@ from pages.ui.lesson_code import (ACCURACY_CODE, FIT_CODE, HISTOGRAM_CODE, LOSS_
 from pages.ui.live_chart import charts_spec, live_charts
 from pages.ui.present import fig_height, is_presentation
 from pages.ui.session import RUNNING, get_config, get_trainer, holding_trainer
-from pages.ui.train_run import EPOCH_END, FIT_FROM, act, clicks, train_slice
+from pages.ui.train_run import EPOCH_END, FIT_FROM, act, clicks, steps_then_logits, train_slice
 
 SWEEP_POINTS = 401  # thresholds on the accuracy-vs-threshold curve
 ACCURACY = "train_accuracy_cache"  # session_state: EpochAccuracy for (trainer, threshold)
@@ -90,14 +90,13 @@ class LiveView:
 def compute_view(running: bool) -> LiveView:
     """One slice of training (while running), then every number and figure of the live views."""
     cfg = get_config()
-    if running:
-        train_slice(get_trainer())
+    steps = train_slice(get_trainer()) if running else 0
     with holding_trainer() as t:  # what the views show is one state of the model, read together
+        logits = torch_thread.run(steps_then_logits, t, steps).numpy().ravel()
         if t.finished and running and EPOCH_END not in st.session_state:
             # done or diverged: a full rerun turns Pause back into Train, stops the timer and keeps the run
             st.session_state[RUNNING] = False
             st.rerun()
-        logits = torch_thread.run(t.valid_logits).numpy().ravel()
         targets = t.valid_y.numpy().ravel()
         acc = epoch_accuracy(t, cfg.threshold)
         recent = t.step_loss[-t.steps_per_epoch:]
