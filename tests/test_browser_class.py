@@ -98,7 +98,9 @@ def test_a_class_shares_runs_and_drawings_and_a_pushed_setting_is_applied(server
         # The teacher's view follows by itself (every 2 s): within 5 s of the last drawing.
         teacher.wait_metrics({"Students": "2", "Runs": "1", "Drawings": "3"}, timeout=5_000)
         teacher.page.wait_for_function(f"() => ({SCATTER_JS})() === 1", timeout=5_000)
-        assert teacher.page.locator(".js-plotly-plot").count() >= 2  # the scatter and the drawings
+        # The scatter and the drawings: each chart is drawn by plotly.js once its element arrives.
+        teacher.page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 2",
+                                       timeout=5_000)
 
         teacher.go("Train")
         lr = teacher.page.locator('[data-testid="stSlider"]').filter(has_text="Learning rate")
