@@ -33,7 +33,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -48,7 +47,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from harness.browser import CHROMIUM, CHROMIUM_ARGS, SEVEN, clear_canvas, draw, open_draw, wait_for_app
 from harness.procstat import (descendants, machine_busy, rss_snapshot, server_processes,
                               total_cpu_seconds)
-from harness.server import ROOT, StreamlitServer
+from harness.server import ROOT, StreamlitServer, baseline_server
 from harness.student import Student
 
 LEVELS = (1, 2, 5, 10, 20, 30, 40, 50, 60)
@@ -425,21 +424,13 @@ def _side(measured: list[dict]) -> dict:
             "machine_cores": round(statistics.mean(m["machine_cores"] for m in measured), 2)}
 
 
-def trivial_live_server() -> StreamlitServer:
-    """The baseline for the redraw cost: TRIVIAL_LIVE_APP, with the app's .streamlit settings."""
-    folder = Path(tempfile.mkdtemp(prefix="mnist37-trivial-live-"))
-    (folder / "app.py").write_text(TRIVIAL_LIVE_APP)
-    shutil.copytree(ROOT / ".streamlit", folder / ".streamlit")
-    return StreamlitServer(script="app.py", cwd=folder)
-
-
 def redraw_cost(n: int, window: float = COST_WINDOW, rounds: int = COST_ROUNDS) -> dict:
     """The server's CPU per live redraw with N simulated students and no browser, on the Train page
     and on the trivial live page, each on a server of its own, in alternating rounds."""
     sides = {"train_page": [], "trivial_live_page": []}
     app = StreamlitServer()
     try:
-        base = trivial_live_server()
+        base = baseline_server(TRIVIAL_LIVE_APP)
         try:
             asyncio.run(_open_root(app.url))
             for _ in range(rounds):

@@ -10,9 +10,7 @@ the pixels, nothing else), give the baseline in the same process: the floor set 
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -22,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from harness.browser import CHROMIUM, CHROMIUM_ARGS, SEVEN, THREE, clear_canvas, draw, open_draw, wait_for_app  # noqa: E402
-from harness.server import StreamlitServer  # noqa: E402
+from harness.server import StreamlitServer, baseline_server  # noqa: E402
 
 N_STROKES = 24
 TRIVIAL_APP = '''import numpy as np
@@ -42,14 +40,6 @@ if img is not None and img[..., 0].any():
 
 # Extra strokes drawn onto a digit: each changes the ink, so the logit changes.
 EXTRA = [[(60, 250), (110, 255)], [(225, 40), (240, 95)], [(40, 120), (52, 170)], [(200, 250), (250, 240)]]
-
-
-def trivial_server() -> StreamlitServer:
-    """A page with nothing but the same canvas (same settings, same config): the baseline."""
-    folder = Path(tempfile.mkdtemp(prefix="mnist37-trivial-"))
-    (folder / "app.py").write_text(TRIVIAL_APP)
-    shutil.copytree(ROOT / ".streamlit", folder / ".streamlit")
-    return StreamlitServer(script="app.py", cwd=folder)
 
 
 def _clear(page) -> None:
@@ -119,7 +109,7 @@ def run() -> dict:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for name in ("draw_page", "trivial_canvas"):
-                server = StreamlitServer() if name == "draw_page" else trivial_server()
+                server = StreamlitServer() if name == "draw_page" else baseline_server(TRIVIAL_APP)
                 try:
                     page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
                     if name == "draw_page":

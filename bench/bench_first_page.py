@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
 from harness.browser import CHROMIUM, CHROMIUM_ARGS
-from harness.server import ROOT, StreamlitServer
+from harness.server import StreamlitServer, baseline_server
 
 REPEATS = 3
 GOAL_SECONDS = 3.0
@@ -53,13 +51,6 @@ def time_page(browser, url: str, text: str | None) -> dict:
     return {k: marks[k] / 1000 for k in ("done", "shown") if k in marks}
 
 
-def trivial_server() -> StreamlitServer:
-    folder = Path(tempfile.mkdtemp(prefix="mnist37-trivial-"))
-    (folder / "app.py").write_text(TRIVIAL_APP)
-    shutil.copytree(ROOT / ".streamlit", folder / ".streamlit")
-    return StreamlitServer(script="app.py", cwd=folder)
-
-
 def run() -> dict:
     from playwright.sync_api import sync_playwright
 
@@ -79,7 +70,7 @@ def run() -> dict:
                                                       "Save the 785 numbers")["done"])
                 finally:
                     server.stop()
-                server = trivial_server()
+                server = baseline_server(TRIVIAL_APP)
                 try:
                     res["trivial"].append(time_page(browser, server.url + "/", "Hello")["done"])
                 finally:

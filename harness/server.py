@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -120,3 +121,12 @@ class BalancedApp(_Launched):
         code = self._terminate(30)
         self._dir.cleanup()
         return code
+
+
+def baseline_server(source: str) -> StreamlitServer:
+    """A one-file app (`source`) with the app's .streamlit settings, on a free port: the baseline
+    page a benchmark measures the app against."""
+    folder = Path(tempfile.mkdtemp(prefix="mnist37-baseline-"))
+    (folder / "app.py").write_text(source)
+    shutil.copytree(ROOT / ".streamlit", folder / ".streamlit")
+    return StreamlitServer(script="app.py", cwd=folder)

@@ -2,13 +2,11 @@
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 
+from harness.server import ROOT
 from mnist37 import torch_thread
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_work_from_many_threads_runs_on_one_other_thread():
